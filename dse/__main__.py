@@ -1,0 +1,3 @@
+from dse.cli.main import main
+
+raise SystemExit(main())

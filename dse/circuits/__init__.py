@@ -1,0 +1,1 @@
+"""Peripheral circuits of the arrays (decoders, multiplexers, sense amplifiers, adders, ...) and their shared formulas."""

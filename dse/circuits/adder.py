@@ -1,0 +1,85 @@
+"""Ripple-carry adders: ``num_bit``-bit full adders built from nine NAND2 gates per bit.
+
+A bank of ``num_adder`` adders is laid out in one row, or spread over the given height
+(each adder one cell tall) or width (each adder one bit per cell row). With the nanosheet
+special layout (2 nm and below) the NAND2 uses minimum-size devices.
+Manual: "Adder" (accumulation circuits).
+
+Units: m, m^2, F.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+
+from dse.circuits import formula as fm
+from dse.circuits.cell_layout import NONE, apply_layout, f64, std_height
+from dse.circuits.dff import special_layout_caps
+from dse.pytree import pytree_dataclass
+from dse.tech import layout as L
+
+#: gate-capacitance factor and (N, P) fin-width tuning factors of the nanosheet special layout
+_GAA_TUNING = {2: (1.0, 22.0 / 15.0, 8.0 / 15.0), 1: (1.0, 23.0 / 15.0, 7.0 / 15.0)}
+
+
+@pytree_dataclass
+class Adder:
+    """State of a bank of adders after layout (SI units)."""
+
+    num_bit: Any
+    num_adder: Any
+    width_nand_n: Any
+    width_nand_p: Any
+    h_nand: Any
+    w_nand: Any
+    h_adder: Any
+    w_adder: Any
+    area: Any
+    height: Any
+    width: Any
+    cap_nand_input: Any
+    cap_nand_output: Any
+
+
+def special_layout(tech, prm):
+    """True where the nanosheet special layout applies (2 nm and below, ``speciallayout`` on)."""
+    return (f64(tech.technode) <= 2.0) & (prm.speciallayout != 0)
+
+
+def adder(tech, prm, num_bit, num_adder, *, new_height=None, new_width=None, option: int = NONE) -> Adder:
+    """Lay out ``num_adder`` adders of ``num_bit`` bits (traced counts)."""
+    F = tech.feature_size
+    mn = L.MIN_NMOS_SIZE
+    hstd = std_height(tech)
+    num_bit = f64(num_bit)
+    num_adder = f64(num_adder)
+    w_n, w_p = fm.enlarge_size(tech, 2 * mn * F, tech.pn_size_ratio * mn * F, hstd)
+
+    _, h_n, w_nd = fm.gate_area(tech, L.NAND, 2, w_n, w_p, hstd)
+    _, h_s, w_s = fm.gate_area(tech, L.NAND, 2, mn * F, mn * F, hstd)
+    special = special_layout(tech, prm)
+    h_nand = jnp.where(special, h_s, h_n)
+    w_nand = jnp.where(special, w_s, w_nd)
+
+    if new_height is not None and option == NONE:
+        nh = f64(new_height)
+        h_add, w_add = h_nand, w_nand * 9 * num_bit
+        # an adder taller than the given height is an error in the reference: nothing is laid out
+        ok = ~(h_add > nh)
+        height, width = jnp.where(ok, nh, 0.0), jnp.where(ok, w_add * h_add * num_adder / nh, 0.0)
+    elif new_width is not None and option == NONE:
+        nw = f64(new_width)
+        h_add, w_add = h_nand * num_bit, w_nand * 9
+        ok = ~(w_add > nw)
+        height, width = jnp.where(ok, w_add * h_add * num_adder / nw, 0.0), jnp.where(ok, nw, 0.0)
+    else:
+        h_add, w_add = h_nand, w_nand * 9 * num_bit
+        height, width = h_add, w_add * num_adder
+    area, height, width = apply_layout(option, height * width, height, width, new_height, new_width)
+
+    caps = fm.gate_capacitance(tech, L.NAND, 2, w_n, w_p, h_nand)
+    c_in, c_out, _, _ = special_layout_caps(tech, prm, L.NAND, 2, mn * F, mn * F, h_nand, _GAA_TUNING, caps)
+    return Adder(num_bit=num_bit, num_adder=num_adder, width_nand_n=w_n, width_nand_p=w_p, h_nand=h_nand,
+                 w_nand=w_nand, h_adder=h_add, w_adder=w_add, area=area, height=height, width=width,
+                 cap_nand_input=c_in, cap_nand_output=c_out)

@@ -1,0 +1,119 @@
+"""Decoder driver of cross-point arrays: one inverter and two or three transmission gates per line.
+
+Each output (array row or column) gets an inverter and transmission gates sized so that their
+on-resistance is a fraction (``IR_DROP_TOLERANCE``) of the cell on-resistance divided by the
+number of cells it drives; 1T1R arrays use three gates per line, cross-point arrays two.
+Manual: "Decoder driver" (peripheral circuits of the synaptic array).
+
+Units: m, m^2, ohm, F.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+
+from dse.circuits import formula as fm
+from dse.circuits.cell_layout import (NONE, apply_layout, f64, fin_factor, fits, min_cell_height,
+                                      min_cell_width, std_height, c_int)
+from dse.pytree import pytree_dataclass, static_field
+from dse.tech import layout as L
+
+
+@pytree_dataclass
+class DecoderDriver:
+    """State of a decoder driver after sizing and layout (SI units)."""
+
+    num_output: Any
+    width_inv_n: Any
+    width_inv_p: Any
+    width_tg_n: Any
+    width_tg_p: Any
+    res_tg: Any                  # ohm, on-resistance of one transmission gate
+    h_inv: Any
+    w_inv: Any
+    h_tg: Any
+    w_tg: Any
+    area: Any
+    height: Any
+    width: Any
+    cap_inv_input: Any
+    cap_inv_output: Any
+    cap_tg_gate_n: Any
+    cap_tg_gate_p: Any
+    cap_tg_drain: Any
+    mode: int = static_field(default=L.ROW_MODE)
+    cmos_access: bool = static_field(default=False)
+
+
+def decoder_driver(tech, prm, num_output, num_load, res_mem_cell_on, *, mode: int = L.ROW_MODE,
+                   cmos_access: bool = False, new_height=None, new_width=None,
+                   option: int = NONE) -> DecoderDriver:
+    """Size and lay out a decoder driver for ``num_output`` lines each loaded by ``num_load`` cells.
+
+    ``res_mem_cell_on`` (ohm) is the on-resistance of one cell (with its access device);
+    ``mode`` (ROW_MODE / COL_MODE) and ``cmos_access`` (1T1R: three gates per line) are static.
+    """
+    F = tech.feature_size
+    pn = tech.pn_size_ratio
+    mn = L.MIN_NMOS_SIZE
+    hstd = std_height(tech)
+    num_output = f64(num_output)
+
+    w_inv_n, w_inv_p = fm.enlarge_size(tech, mn * F, pn * mn * F, hstd)
+    res_target = f64(res_mem_cell_on) / num_load * L.IR_DROP_TOLERANCE
+    unit = fin_factor(tech) * F
+    w_tg_n = fm.on_resistance_normal(tech, unit, L.NMOS) * F / (res_target * 2)
+    w_tg_p = fm.on_resistance_normal(tech, unit, L.PMOS) * F / (res_target * 2)
+    res_tg = 1 / (1 / fm.on_resistance_normal(tech, w_tg_n, L.NMOS)
+                  + 1 / fm.on_resistance_normal(tech, w_tg_p, L.PMOS))
+
+    cell_h = min_cell_height(tech)
+    cell_w = min_cell_width(tech)
+    if fits(new_height, option):
+        nh = f64(new_height)
+        per_col = c_int(nh / cell_h)
+        num_col_tg = c_int(jnp.ceil(num_output / per_col))
+        per_col = c_int(jnp.ceil(num_output / num_col_tg))
+        _, h_tg, w_tg = fm.gate_area(tech, L.INV, 1, w_tg_n, w_tg_p, nh / per_col)
+    elif fits(new_width, option):
+        nw = f64(new_width)
+        per_row = c_int(nw / cell_w)
+        num_row_tg = c_int(jnp.ceil(num_output / per_row))
+        per_row = c_int(jnp.ceil(num_output / num_row_tg))
+        num_fold = c_int((nw / per_row) / (0.5 * cell_w)) - 1
+        _, h_tg, w_tg = fm.pass_gate_area(tech, w_tg_n, w_tg_p, num_fold)
+    else:
+        _, h_tg, w_tg = fm.gate_area(tech, L.INV, 1, w_tg_n, w_tg_p, cell_h)
+    _, h_inv, w_inv = fm.gate_area(tech, L.INV, 1, w_inv_n, w_inv_p, cell_h)
+
+    n_tg = 3 if cmos_access else 2
+    if mode == L.ROW_MODE:
+        h_unit, w_unit = jnp.maximum(h_inv, h_tg), w_inv + w_tg * n_tg
+    else:
+        h_unit, w_unit = h_inv + h_tg * n_tg, jnp.maximum(w_inv, w_tg)
+
+    if mode == L.ROW_MODE:
+        if fits(new_height, option):
+            nh = f64(new_height)
+            num_col_unit = jnp.minimum(c_int(jnp.ceil(num_output / c_int(nh / h_unit))), num_output)
+            height, width = nh + 0 * w_unit, w_unit * num_col_unit
+        else:
+            height, width = h_unit * num_output, w_unit
+    else:
+        if fits(new_width, option):
+            nw = f64(new_width)
+            num_row_unit = jnp.minimum(c_int(jnp.ceil(num_output / c_int(nw / w_unit))), num_output)
+            height, width = h_unit * num_row_unit, nw + 0 * h_unit
+        else:
+            height, width = h_unit, w_unit * num_output
+    area, height, width = apply_layout(option, height * width, height, width, new_height, new_width)
+
+    c_inv_in, c_inv_out = fm.gate_capacitance(tech, L.INV, 1, w_inv_n, w_inv_p, h_inv)
+    _, c_tg_drain = fm.gate_capacitance(tech, L.INV, 1, w_tg_n, w_tg_p, h_tg)
+    return DecoderDriver(
+        num_output=num_output, width_inv_n=w_inv_n, width_inv_p=w_inv_p, width_tg_n=w_tg_n, width_tg_p=w_tg_p,
+        res_tg=res_tg, h_inv=h_inv, w_inv=w_inv, h_tg=h_tg, w_tg=w_tg, area=area, height=height, width=width,
+        cap_inv_input=c_inv_in, cap_inv_output=c_inv_out, cap_tg_gate_n=fm.gate_cap(tech, w_tg_n),
+        cap_tg_gate_p=fm.gate_cap(tech, w_tg_p), cap_tg_drain=c_tg_drain, mode=mode, cmos_access=cmos_access,
+    )

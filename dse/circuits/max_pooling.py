@@ -1,0 +1,106 @@
+"""Max-pooling units (chip level): trees of N-bit comparators with enable logic.
+
+A unit pools a window of ``window`` values of ``num_bit`` bits with a tree of
+comparators; each N-bit comparator is ``num_bit`` 1-bit comparator cells plus five
+enable inverters per bit, and 3 TG + 3 INV, an AND, a NOR2 and an N-input NOR of glue
+logic. ``num_max_pooling`` units work in parallel and are laid out as a block of a given
+width. Manual: "Max pooling". Units: m, m^2, F.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+
+from dse.circuits import formula as fm
+from dse.circuits.cell_layout import f64, select_by_count, std_height
+from dse.circuits.comparator import Comparator, comparator
+from dse.pytree import pytree_dataclass
+from dse.tech import layout as L
+
+#: largest N-input NOR (input precision in bits) handled
+MAX_BITS = 16
+
+
+@pytree_dataclass
+class MaxPooling:
+    """State of ``num_max_pooling`` max-pooling units (SI units)."""
+
+    num_bit: Any
+    window: Any
+    num_max_pooling: Any
+    num_comparator: Any     # N-bit comparators per unit
+    num_stage: Any
+    width_inv_n: Any
+    width_inv_p: Any
+    width_nand_n: Any
+    width_nand_p: Any
+    width_nor_n: Any
+    width_nor_p: Any
+    width_nor2_n: Any
+    width_nor2_p: Any
+    comparator: Comparator  # the 1-bit comparator cell
+    area_unit: Any          # m^2, one unit
+    area: Any
+    height: Any
+    width: Any
+    cap_inv_input: Any
+    cap_inv_output: Any
+    cap_nand_input: Any
+    cap_nand_output: Any
+    cap_nor_input: Any
+    cap_nor_output: Any
+    cap_nor2_input: Any
+    cap_nor2_output: Any
+
+
+def _tree(window: int):
+    """Comparators and stages of a pairwise reduction of ``window`` inputs (static)."""
+    n, num, stages = window, 0, 0
+    odd = n % 2
+    while n != 0:
+        num += n // 2
+        stages += 1
+        n //= 2
+    return num + odd, stages + odd
+
+
+def max_pooling(tech, prm, num_bit, num_max_pooling, width_array, *, window: int = 4) -> MaxPooling:
+    """``num_max_pooling`` units pooling ``window`` (static) values of ``num_bit`` bits
+    (traced, <= 16), laid out as a block ``width_array`` (m) wide."""
+    F = tech.feature_size
+    pn = tech.pn_size_ratio
+    mn = L.MIN_NMOS_SIZE
+    hstd = std_height(tech)
+    nb = f64(num_bit)
+    num_comp, num_stage = _tree(window)
+    w_inv = fm.enlarge_size(tech, mn * F, pn * mn * F, hstd)
+    w_nand = fm.enlarge_size(tech, 2 * mn * F, pn * mn * F, hstd)
+    w_nor = fm.enlarge_size(tech, 4 * mn * F, pn * mn * F, hstd)
+    w_nor2 = fm.enlarge_size(tech, nb * 2 * mn * F, pn * mn * F, hstd)
+    a_inv, h_inv, _ = fm.gate_area(tech, L.INV, 1, *w_inv, hstd)
+    a_nand, h_nand, _ = fm.gate_area(tech, L.NAND, 2, *w_nand, hstd)
+    a_nor, h_nor, _ = fm.gate_area(tech, L.NOR, 2, *w_nor, hstd)
+    ks = list(range(1, MAX_BITS + 1))
+    nk = jnp.clip(nb, 1, MAX_BITS)
+    a_nor2, h_nor2, _ = select_by_count(nk, ks, lambda k: fm.gate_area(tech, L.NOR, k, *w_nor2, hstd))
+    cell = comparator(tech, prm, 1, 1)
+    # per N-bit comparator: N bit cells with 5 enable inverters each, then the glue logic
+    unit = (cell.area_unit + a_inv * 5) * nb
+    unit = unit + a_inv * 6 + (a_nand + a_inv) + a_nor + a_nor2
+    area_unit = unit * num_comp
+    area = area_unit * f64(num_max_pooling)
+    width = f64(width_array) + 0 * area
+    c_inv = fm.gate_capacitance(tech, L.INV, 1, *w_inv, h_inv)
+    c_nand = fm.gate_capacitance(tech, L.NAND, 2, *w_nand, h_nand)
+    c_nor = fm.gate_capacitance(tech, L.NOR, 2, *w_nor, h_nor)
+    c_nor2 = select_by_count(nk, ks, lambda k: fm.gate_capacitance(tech, L.NOR, k, *w_nor2, h_nor2))
+    return MaxPooling(
+        num_bit=nb, window=f64(window) + 0 * nb, num_max_pooling=f64(num_max_pooling),
+        num_comparator=f64(num_comp) + 0 * nb, num_stage=f64(num_stage) + 0 * nb,
+        width_inv_n=w_inv[0], width_inv_p=w_inv[1], width_nand_n=w_nand[0], width_nand_p=w_nand[1],
+        width_nor_n=w_nor[0], width_nor_p=w_nor[1], width_nor2_n=w_nor2[0], width_nor2_p=w_nor2[1],
+        comparator=cell, area_unit=area_unit, area=area, height=area / width, width=width,
+        cap_inv_input=c_inv[0], cap_inv_output=c_inv[1], cap_nand_input=c_nand[0], cap_nand_output=c_nand[1],
+        cap_nor_input=c_nor[0], cap_nor_output=c_nor[1], cap_nor2_input=c_nor2[0], cap_nor2_output=c_nor2[1],
+    )

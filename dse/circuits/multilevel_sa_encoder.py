@@ -1,0 +1,124 @@
+"""Thermometer-to-binary encoders behind the flash (multilevel sense-amplifier) ADCs.
+
+One encoder per ADC: for each of the ``num_level - 1`` comparator outputs an
+inverter and a 2-input NAND, then ``ceil(log2(num_level))`` wide NAND gates of
+``floor(num_level / 2)`` inputs produce the output bits. The encoders are tiled
+in rows across the array width. Manual: multilevel sense amplifier encoder
+(read periphery of NeuroSim V1.4).
+
+Units: m, m^2, F.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+
+from dse.circuits import formula
+from dse.pytree import pytree_dataclass
+from dse.tech.layout import INV, NAND, MAX_TRANSISTOR_HEIGHT, MIN_NMOS_SIZE
+
+
+@pytree_dataclass
+class MultilevelSAEncoder:
+    """Sizing, capacitances and layout of ``num_encoder`` encoders."""
+
+    num_encoder: Any     # number of encoders (= number of ADCs)
+    num_level: Any       # levels of the ADC
+    num_input: Any       # inputs of each wide NAND, floor(num_level / 2)
+    num_gate: Any        # wide NANDs (output bits), ceil(log2(num_level))
+    width_inv_n: Any     # m
+    width_inv_p: Any     # m
+    width_nand_n: Any    # m
+    width_nand_p: Any    # m
+    w_encoder: Any       # m, width of one encoder
+    h_encoder: Any       # m, height of one encoder
+    cap_inv_input: Any   # F
+    cap_inv_output: Any  # F
+    cap_nand_input: Any  # F, 2-input NAND
+    cap_nand_output: Any  # F, 2-input NAND
+    cap_nand_lg_input: Any  # F, one input of a wide NAND
+    area: Any            # m^2
+    height: Any          # m
+    width: Any           # m
+    enabled: Any         # 1 when the encoder exists (its area counts)
+
+
+def log2_exact(x):
+    """Base-2 logarithm that is exact at powers of two (XLA's ``log2`` is not: log2(8) < 3).
+
+    Integer bit counts such as ``ceil(log2(n))`` depend on it.
+    """
+    m, e = jnp.frexp(jnp.asarray(x, jnp.float64))
+    return (e - 1).astype(jnp.float64) + jnp.log2(2.0 * m)
+
+
+def nand_gate_width(tech, num_input, width_n, width_p, height_region):
+    """Width (m) of a NAND gate with a traced number of inputs.
+
+    A standard-cell NAND grows linearly with its input count (one more poly pitch
+    per input, less the shared diffusion), so the width at ``num_input`` follows
+    from the widths of the 1- and 2-input gates.
+    """
+    _, _, w1 = formula.gate_area(tech, NAND, 1, width_n, width_p, height_region)
+    _, _, w2 = formula.gate_area(tech, NAND, 2, width_n, width_p, height_region)
+    return w1 + (jnp.asarray(num_input, jnp.float64) - 1.0) * (w2 - w1)
+
+
+def multilevel_sa_encoder(tech, prm, *, num_level, num_encoder, width_array, enabled=1.0) -> MultilevelSAEncoder:
+    """``num_encoder`` encoders for ``num_level``-level flash ADCs, tiled across ``width_array`` (m).
+
+    ``enabled`` (0/1) zeroes the layout where the configuration has no encoder.
+    """
+    f = lambda x: jnp.asarray(x, jnp.float64)  # noqa: E731
+    num_level, num_encoder, enabled = f(num_level), f(num_encoder), f(enabled)
+    fs = tech.feature_size
+    h_std = fs * MAX_TRANSISTOR_HEIGHT
+    num_input = jnp.floor(num_level / 2.0)  # integer division in the reference, then ceil of an int
+    num_gate = jnp.ceil(log2_exact(num_level))
+    width_inv_n = MIN_NMOS_SIZE * fs
+    width_inv_p = tech.pn_size_ratio * MIN_NMOS_SIZE * fs
+    width_nand_n = 4 * MIN_NMOS_SIZE * fs
+    width_nand_p = 2 * tech.pn_size_ratio * MIN_NMOS_SIZE * fs
+    # 2-input NAND: nanosheet nodes (<= 2 nm, special layout) use minimum devices
+    special = (fs <= 2e-9) & (prm.speciallayout > 0)
+    mn = MIN_NMOS_SIZE * fs
+    _, h_nand_n, w_nand_n = formula.gate_area(tech, NAND, 2, width_nand_n, width_nand_p, h_std)
+    _, h_nand_s, w_nand_s = formula.gate_area(tech, NAND, 2, mn, mn, h_std)
+    h_nand = jnp.where(special, h_nand_s, h_nand_n)
+    w_nand = jnp.where(special, w_nand_s, w_nand_n)
+    _, h_inv, w_inv = formula.gate_area(tech, INV, 1, width_inv_n, width_inv_p, h_std)
+    h_lg = h_nand_n  # a standard cell: the wide NAND has the NAND2 height
+    w_lg = nand_gate_width(tech, num_input, width_nand_n, width_nand_p, h_std)
+    # one encoder: inverter + NAND2 per comparator, wide NAND per output bit (latches are in the SA)
+    w_encoder = w_inv + w_nand + w_lg
+    h_encoder = ((w_inv * h_inv + w_nand * h_nand) * (num_level - 1) + w_lg * num_gate * h_lg) / w_encoder
+    w_arr = f(width_array)
+    per_row = jnp.minimum(jnp.ceil(w_arr / w_encoder), num_encoder)  # int of ceil
+    num_rows = jnp.ceil(num_encoder / per_row)
+    width = jnp.maximum(w_arr, w_encoder) * enabled
+    height = h_encoder * num_rows * enabled
+    area = height * width
+    # capacitances (used by the latency model)
+    ci, co = formula.gate_capacitance(tech, INV, 1, width_inv_n, width_inv_p, h_inv)
+    cni, cno = formula.gate_capacitance(tech, NAND, 2, width_nand_n, width_nand_p, h_nand)
+    cli = formula.gate_cap(tech, width_nand_n) + formula.gate_cap(tech, width_nand_p)
+    gaa = getattr(formula, "gate_capacitance_gaa", None)
+    if gaa is not None:
+        is2 = (jnp.abs(fs - 2e-9) < 1e-12) & (prm.speciallayout > 0)
+        is1 = (jnp.abs(fs - 1e-9) < 1e-12) & (prm.speciallayout > 0)
+        ci2, co2 = gaa(tech, INV, 1, mn, mn, h_inv, 1.0 / 2.0, 4.5 / 15.0, 4.5 / 15.0)
+        ci1, co1 = gaa(tech, INV, 1, mn, mn, h_inv, 10.5 / 16.0, 4.5 / 10.0, 4.5 / 10.0)
+        cn2, cno2 = gaa(tech, NAND, 2, mn, mn, h_nand, 1.0, 22.0 / 15.0, 8.0 / 15.0)
+        cn1, cno1 = gaa(tech, NAND, 2, mn, mn, h_nand, 1.0, 23.0 / 15.0, 7.0 / 15.0)
+        ci = jnp.where(is2, ci2, jnp.where(is1, ci1, ci))
+        co = jnp.where(is2, co2, jnp.where(is1, co1, co))
+        cni = jnp.where(is2, cn2, jnp.where(is1, cn1, cni))
+        cno = jnp.where(is2, cno2, jnp.where(is1, cno1, cno))
+    return MultilevelSAEncoder(
+        num_encoder=num_encoder, num_level=num_level, num_input=num_input, num_gate=num_gate,
+        width_inv_n=width_inv_n, width_inv_p=width_inv_p, width_nand_n=width_nand_n, width_nand_p=width_nand_p,
+        w_encoder=w_encoder, h_encoder=h_encoder, cap_inv_input=ci, cap_inv_output=co,
+        cap_nand_input=cni, cap_nand_output=cno, cap_nand_lg_input=cli,
+        area=area, height=height, width=width, enabled=enabled * jnp.ones_like(area),
+    )

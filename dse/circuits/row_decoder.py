@@ -1,0 +1,179 @@
+"""Row decoder (word-line decoder and column-mux decoder): sizing, layout area, capacitances.
+
+A 2-bit predecoded decoder: address inverters, NAND2 predecoders, one NOR gate of
+ceil(N/2) inputs per output, and an output stage of two inverters (regular decoder) or a
+NAND2 + two inverters (MUX decoder, which drives the pass-gate mux). The final driver is
+scaled by ``sizingfactor_wldecoder`` (regular) or ``sizingfactor_mux`` (MUX decoder).
+Manual: "Row decoder" (peripheral circuits of the synaptic array).
+
+Units: widths and lengths in m, areas in m^2, capacitances in F.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+
+from dse.circuits import formula as fm
+from dse.circuits.cell_layout import (NONE, REGULAR_ROW, apply_layout, f64, fits, metal_pitches,
+                                      safe_div, std_height, c_int)
+from dse.pytree import pytree_dataclass, static_field
+from dse.tech import layout as L
+
+#: largest NOR fan-in the decoder can need (11 address bits for a 2048-row array)
+MAX_NOR_INPUTS = 6
+
+
+@pytree_dataclass
+class RowDecoder:
+    """State of a row decoder after sizing and layout (SI units)."""
+
+    num_addr_row: Any
+    num_inv: Any
+    num_nand: Any
+    num_nor: Any
+    num_nor_inputs: Any          # ceil(num_addr_row / 2)
+    num_metal_connection: Any
+    width_inv_n: Any
+    width_inv_p: Any
+    width_nand_n: Any
+    width_nand_p: Any
+    width_nor_n: Any
+    width_nor_p: Any
+    width_driver_inv_n: Any
+    width_driver_inv_p: Any
+    h_inv: Any
+    w_inv: Any
+    h_nand: Any
+    w_nand: Any
+    h_nor: Any
+    w_nor: Any
+    h_driver_inv: Any
+    w_driver_inv: Any
+    area: Any
+    height: Any
+    width: Any
+    cap_inv_input: Any
+    cap_inv_output: Any
+    cap_nand_input: Any
+    cap_nand_output: Any
+    cap_nor_input: Any
+    cap_nor_output: Any
+    cap_driver_inv_input: Any
+    cap_driver_inv_output: Any
+    mode: int = static_field(default=REGULAR_ROW)
+    mux: bool = static_field(default=False)
+    parallel: bool = static_field(default=False)
+
+
+def _nor(tech, num_inputs, width_n, width_p, height_region, what):
+    """NOR gate area or capacitance with a traced fan-in.
+
+    The gate model's formulas are linear in the fan-in apart from integer parities, which it
+    writes with array operators, so the traced count is passed straight through (one gate
+    model instead of one per possible fan-in keeps compile times short).
+    """
+    n = jnp.clip(f64(num_inputs), 0, MAX_NOR_INPUTS)
+    if what == "area":
+        return fm.gate_area(tech, L.NOR, n, width_n, width_p, height_region)
+    return fm.gate_capacitance(tech, L.NOR, n, width_n, width_p, height_region)
+
+
+def row_decoder(tech, prm, num_addr_row, *, mode: int = REGULAR_ROW, mux: bool = False,
+                parallel: bool = False, new_height=None, new_width=None, option: int = NONE) -> RowDecoder:
+    """Size and lay out a decoder of ``num_addr_row`` address bits (traced integer).
+
+    ``mode`` (REGULAR_ROW: outputs stacked along the height; REGULAR_COL: along the width),
+    ``mux`` (column-mux decoder with NAND enable stage and ``sizingfactor_mux`` driver) and
+    ``parallel`` (8x upsized mux decoder of the BNN parallel modes) are static.
+    ``new_height`` / ``new_width`` (m) and ``option`` as in :mod:`dse.circuits.cell_layout`.
+    """
+    F = tech.feature_size
+    pn = tech.pn_size_ratio
+    mn = L.MIN_NMOS_SIZE
+    hstd = std_height(tech)
+    n = f64(num_addr_row)
+    nor_inputs = jnp.ceil(n / 2)
+
+    # ---- sizing (the reference's Initialize) ----
+    if parallel:
+        w_inv_n, w_inv_p = 8 * mn * F, 8 * pn * mn * F
+        w_nand_n, w_nand_p = 8 * 2 * mn * F, 8 * pn * mn * F
+        w_nor_n, w_nor_p = 8 * mn * F, 8 * nor_inputs * pn * mn * F
+        w_drv_n, w_drv_p = 8 * 3 * mn * F, 8 * 3 * pn * mn * F
+    else:
+        w_inv_n, w_inv_p = fm.enlarge_size(tech, mn * F, pn * mn * F, hstd)
+        w_nand_n, w_nand_p = fm.enlarge_size(tech, 2 * mn * F, pn * mn * F, hstd)
+        w_nor_n, w_nor_p = fm.enlarge_size(tech, mn * F, nor_inputs * pn * mn * F, hstd)
+        factor = prm.sizingfactor_mux if mux else prm.sizingfactor_wldecoder
+        w_drv_n = 2 * mn * F * factor
+        w_drv_p = 2 * pn * mn * F * factor
+    num_inv = n
+    num_nand = 4 * jnp.floor(n / 2)
+    num_nor = jnp.where(n > 2, 2.0 ** n, 0.0)
+    num_metal = jnp.where(n > 2, num_nand + jnp.mod(n, 2) * 2, 0.0)
+
+    # ---- gate layouts at the standard-cell height ----
+    _, h_inv, w_inv = fm.gate_area(tech, L.INV, 1, w_inv_n, w_inv_p, hstd)
+    _, h_nand, w_nand = fm.gate_area(tech, L.NAND, 2, w_nand_n, w_nand_p, hstd)
+    _, h_nor, w_nor = _nor(tech, nor_inputs, w_nor_n, w_nor_p, hstd, "area")
+    _, h_drv, w_drv = fm.gate_area(tech, L.INV, 1, w_drv_n, w_drv_p, hstd)
+    m2, m3 = metal_pitches(tech)
+
+    out_stage_w = (w_nand + w_drv * 2) if mux else (w_drv * 2)
+    out_stage_h = (h_nand + h_drv * 2) if mux else (h_drv * 2)
+    if mode == REGULAR_ROW:
+        if fits(new_height, option):
+            nh = f64(new_height)
+            nor_per_col = jnp.minimum(c_int(nh / h_nor), num_nor)
+            num_col_nor = jnp.where(nor_per_col > 0, c_int(jnp.ceil(safe_div(num_nor, nor_per_col))), 0.0)
+            nand_per_col = jnp.minimum(c_int(nh / h_nand), num_nand)
+            num_col_nand = jnp.where(nand_per_col > 0, c_int(jnp.ceil(safe_div(num_nand, nand_per_col))), 0.0)
+            # the reference tests the (still zero) column count of the inverters, so they add no width
+            num_col_inv = 0.0
+            height = nh + 0 * h_inv
+            width = (w_inv * num_col_inv + w_nand * num_col_nand + m3 * num_metal * F + w_nor * num_col_nor
+                     + out_stage_w * num_col_nor)
+        else:
+            height = jnp.maximum(h_nor * num_nor, h_nand * num_nand)
+            width = w_inv + w_nand + m3 * num_metal * F + w_nor + out_stage_w
+    else:
+        if fits(new_width, option):
+            nw = f64(new_width)
+            nor_per_row = jnp.minimum(c_int(nw / w_nor), num_nor)
+            num_row_nor = jnp.where(nor_per_row > 0, c_int(jnp.ceil(safe_div(num_nor, nor_per_row))), 0.0)
+            nand_per_row = jnp.minimum(c_int(nw / w_nand), num_nand)
+            num_row_nand = jnp.where(nand_per_row > 0, c_int(jnp.ceil(safe_div(num_nand, nand_per_row))), 0.0)
+            inv_per_row = jnp.minimum(c_int(nw / w_inv), num_inv)
+            num_row_inv = c_int(jnp.ceil(num_inv / inv_per_row))
+            width = nw + 0 * w_inv
+            height = (h_inv * num_row_inv + h_nand * num_row_nand + m2 * num_metal * F + h_nor * num_row_nor
+                      + out_stage_h * num_row_nor)
+        else:
+            height = h_inv + h_nand + m2 * num_metal * F + h_nor + out_stage_h
+            width = jnp.maximum(w_nor * num_nor, w_nand * num_nand)
+    area, height, width = apply_layout(option, height * width, height, width, new_height, new_width)
+
+    # ---- capacitances (at the laid-out gate heights) ----
+    c_inv_in, c_inv_out = fm.gate_capacitance(tech, L.INV, 1, w_inv_n, w_inv_p, h_inv)
+    c_nand_in, c_nand_out = fm.gate_capacitance(tech, L.NAND, 2, w_nand_n, w_nand_p, h_nand)
+    c_nand_in = jnp.where(num_nand > 0, c_nand_in, 0.0)
+    c_nand_out = jnp.where(num_nand > 0, c_nand_out, 0.0)
+    c_nor_in, c_nor_out = _nor(tech, nor_inputs, w_nor_n, w_nor_p, h_nor, "cap")
+    c_nor_in = jnp.where(num_nor > 0, c_nor_in, 0.0)
+    c_nor_out = jnp.where(num_nor > 0, c_nor_out, 0.0)
+    c_drv_in, c_drv_out = fm.gate_capacitance(tech, L.INV, 1, w_drv_n, w_drv_p, h_drv)
+
+    return RowDecoder(
+        num_addr_row=n, num_inv=num_inv, num_nand=num_nand, num_nor=num_nor, num_nor_inputs=nor_inputs,
+        num_metal_connection=num_metal,
+        width_inv_n=w_inv_n, width_inv_p=w_inv_p, width_nand_n=w_nand_n, width_nand_p=w_nand_p,
+        width_nor_n=w_nor_n, width_nor_p=w_nor_p, width_driver_inv_n=w_drv_n, width_driver_inv_p=w_drv_p,
+        h_inv=h_inv, w_inv=w_inv, h_nand=h_nand, w_nand=w_nand, h_nor=h_nor, w_nor=w_nor,
+        h_driver_inv=h_drv, w_driver_inv=w_drv,
+        area=area, height=height, width=width,
+        cap_inv_input=c_inv_in, cap_inv_output=c_inv_out, cap_nand_input=c_nand_in, cap_nand_output=c_nand_out,
+        cap_nor_input=c_nor_in, cap_nor_output=c_nor_out,
+        cap_driver_inv_input=c_drv_in, cap_driver_inv_output=c_drv_out,
+        mode=mode, mux=mux, parallel=parallel,
+    )

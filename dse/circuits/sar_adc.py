@@ -1,0 +1,90 @@
+"""Successive-approximation (SAR) ADCs, one per group of muxed columns.
+
+The layout is a transistor count that grows with the resolution: 269 NMOS and
+209 PMOS minimum footprints for one bit, plus 109 NMOS and 73 PMOS per extra
+bit (comparator, capacitive DAC switches, SAR logic). The ADCs are laid out
+across the array width. Power per conversion is a per-node fit of circuit
+simulations (table below, indexed by :data:`dse.design.NODES`). Manual: SAR ADC
+model of NeuroSim V1.4 (read periphery).
+
+Units: m, m^2, s, J, W.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from dse.circuits import formula
+from dse.circuits.multilevel_sa_encoder import log2_exact
+from dse.pytree import pytree_dataclass
+from dse.tech.layout import INV, MAX_TRANSISTOR_HEIGHT, MIN_NMOS_SIZE
+
+# Column power fit (W) of one conversion: (k1 log2(L) + k0) 1e-6 + a exp(b log10 x), x the column
+# resistance (ohm). Columns: k1, k0, a, b. Order of dse.design.NODES.
+_POW_LSTP = np.array([
+    [8.4483, 65.243, 0.169380, -2.303], [5.9869, 37.462, 0.144323, -2.303], [3.7506, 25.844, 0.121272, -2.303],
+    [2.1691, 16.693, 0.100225, -2.303], [1.1294, 8.8998, 0.079449, -2.297], [0.538, 4.3753, 0.072341, -2.303],
+    [0.3132, 2.5681, 0.061085, -2.303], [0.1823, 1.5073, 0.051580, -2.303], [0.1061, 0.8847, 0.043555, -2.303],
+    [0.0645, 0.5511, 0.0388, -2.303], [0.0333, 0.2849, 0.0388, -2.303], [0.0207, 0.1764, 0.0313, -2.303],
+    [0.0101, 0.0843, 0.0288, -2.303],
+])
+# HP devices; nodes below 7 nm reuse the 7 nm fit (HP is not supported at 14 nm and below).
+_POW_HP = np.array([
+    [6.4806, 49.047, 0.207452, -2.367], [4.3474, 31.782, 0.164900, -2.345], [2.9503, 22.047, 0.128483, -2.321],
+    [2.1843, 11.931, 0.097754, -2.296], [1.0157, 7.6286, 0.083709, -2.313], [0.7213, 3.3041, 0.084273, -2.311],
+    [0.4710, 1.9529, 0.060584, -2.311], [0.3076, 1.1543, 0.049418, -2.311], [0.2008, 0.6823, 0.040310, -2.311],
+    [0.2008, 0.6823, 0.040310, -2.311], [0.2008, 0.6823, 0.040310, -2.311], [0.2008, 0.6823, 0.040310, -2.311],
+    [0.2008, 0.6823, 0.040310, -2.311],
+])
+
+
+@pytree_dataclass
+class SarADC:
+    """Sizing and layout of ``num_col`` SAR ADCs of ``level_output`` levels."""
+
+    num_col: Any        # number of ADCs
+    level_output: Any   # quantization levels (2**bits)
+    width_nmos: Any     # m
+    width_pmos: Any     # m
+    area_unit: Any      # m^2, one ADC
+    area: Any           # m^2
+    height: Any         # m
+    width: Any          # m
+
+
+def sar_adc(tech, prm, *, num_col, level_output, width_array) -> SarADC:
+    """``num_col`` SAR ADCs laid out across ``width_array`` (m)."""
+    f = lambda x: jnp.asarray(x, jnp.float64)  # noqa: E731
+    num_col, level_output = f(num_col), f(level_output)
+    fs = tech.feature_size
+    width_nmos = MIN_NMOS_SIZE * fs
+    width_pmos = tech.pn_size_ratio * MIN_NMOS_SIZE * fs
+    h_std = fs * MAX_TRANSISTOR_HEIGHT
+    a_n, _, _ = formula.gate_area(tech, INV, 1, width_nmos, 0.0, h_std)
+    a_p, _, _ = formula.gate_area(tech, INV, 1, 0.0, width_pmos, h_std)
+    extra_bits = log2_exact(level_output) - 1.0
+    area_unit = a_n * (269 + extra_bits * 109) + a_p * (209 + extra_bits * 73)
+    area = area_unit * num_col
+    width = f(width_array) * jnp.ones_like(area)
+    return SarADC(num_col=num_col, level_output=level_output, width_nmos=width_nmos, width_pmos=width_pmos,
+                  area_unit=area_unit, area=area, height=area / width, width=width)
+
+
+def sar_latency(adc: SarADC, num_read):
+    """Conversion latency (s): one 1 ns cycle per bit plus one, times ``num_read``."""
+    return (log2_exact(adc.level_output) + 1.0) * 1e-9 * num_read
+
+
+def column_energy(adc: SarADC, prm, res):
+    """Energy (J) of one conversion of a column of resistance ``res`` (ohm)."""
+    idx = prm.node_index
+    x = jnp.asarray(res, jnp.float64) * 0.5 / prm.read_voltage  # fits were made at 0.5 V read
+    bits = log2_exact(adc.level_output)
+    tab = jnp.where(prm.deviceroadmap == 1, jnp.asarray(_POW_HP)[idx].T, jnp.asarray(_POW_LSTP)[idx].T)
+    k1, k0, a, b = tab
+    p = (k1 * bits + k0) * 1e-6 + a * jnp.exp(b * jnp.log10(x))
+    p = jnp.where(jnp.isinf(x), 1e-6, jnp.where(x == 0, 0.0, p))
+    p = p * (1 + 1.3e-3 * (prm.temp - 300))
+    return p * (bits + 1.0) * 1e-9

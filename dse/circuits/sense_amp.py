@@ -1,0 +1,62 @@
+"""Voltage sense amplifier of SRAM columns read row by row (sequential mode).
+
+A latch-type sense amplifier: two PMOS, two NMOS, an isolation PMOS and an enable NMOS per
+column, each laid out at the column pitch (devices doubled at 14 nm and below for fins).
+Only the total area is modelled; the shape follows the given width or height.
+Manual: "Sense amplifier" (SRAM peripheral circuits).
+
+Units: m, m^2, F.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from dse.circuits import formula as fm
+from dse.circuits.cell_layout import NONE, apply_layout, f64, fin_factor
+from dse.pytree import pytree_dataclass
+from dse.tech import layout as L
+
+
+@pytree_dataclass
+class SenseAmp:
+    """State of the column sense amplifiers after layout (SI units)."""
+
+    num_col: Any
+    pitch_sense_amp: Any     # m, layout pitch available to one amplifier
+    sense_voltage: Any       # V, minimum sensible voltage
+    area: Any
+    height: Any
+    width: Any
+    cap_load: Any            # F, load a bit line sees from its amplifier
+
+
+def sense_amp(tech, num_col, pitch_sense_amp, sense_voltage=0.1, *, current_sense: bool = False,
+              new_height=None, new_width=None, option: int = NONE) -> SenseAmp:
+    """Lay out ``num_col`` sense amplifiers at ``pitch_sense_amp`` (m); ``current_sense`` (static)
+    is not supported by the reference model."""
+    if current_sense:
+        raise NotImplementedError("current-sensing SRAM sense amplifiers are not modelled")
+    F = tech.feature_size
+    k = fin_factor(tech)
+    pitch = f64(pitch_sense_amp)
+    area_p, _, _ = fm.gate_area(tech, L.INV, 1, 0.0 * F, k * L.W_SENSE_P * F, pitch)
+    area_iso, _, _ = fm.gate_area(tech, L.INV, 1, 0.0 * F, k * L.W_SENSE_ISO * F, pitch)
+    area_n, _, _ = fm.gate_area(tech, L.INV, 1, k * L.W_SENSE_N * F, 0.0 * F, pitch)
+    area_en, _, _ = fm.gate_area(tech, L.INV, 1, k * L.W_SENSE_EN * F, 0.0 * F, pitch)
+    area = (area_p * 2 + area_n * 2 + area_iso + area_en) * f64(num_col)
+    height = width = 0.0 * area
+    if new_width is not None and option == NONE:
+        width = f64(new_width) + 0 * area
+        height = area / width
+    elif new_height is not None and option == NONE:
+        height = f64(new_height) + 0 * area
+        width = area / height
+    area, height, width = apply_layout(option, area, height, width, new_height, new_width)
+
+    cap = (fm.gate_cap(tech, k * (L.W_SENSE_P + L.W_SENSE_N) * F)
+           + fm.drain_cap(tech, k * L.W_SENSE_N * F, L.NMOS, pitch)
+           + fm.drain_cap(tech, k * L.W_SENSE_P * F, L.PMOS, pitch)
+           + fm.drain_cap(tech, k * L.W_SENSE_ISO * F, L.PMOS, pitch)
+           + fm.drain_cap(tech, k * L.W_SENSE_MUX * F, L.NMOS, pitch))
+    return SenseAmp(num_col=f64(num_col), pitch_sense_amp=pitch, sense_voltage=f64(sense_voltage) + 0 * F,
+                    area=area, height=height, width=width, cap_load=cap)

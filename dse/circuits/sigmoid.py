@@ -1,0 +1,93 @@
+"""Sigmoid activation unit: a small SRAM look-up table per function.
+
+Each unit stores ``num_entry`` (x, y) entries of ``num_y_bit`` bits in SRAM cells (cell
+height plus one inverter, width the larger of three inverters and the cell), with a row
+decoder that selects the entry and sense amplifiers reading it. ``num_function`` units
+work in parallel and are laid out at a given width (or height). Only the SRAM look-up
+table is modelled (the reference always builds it). Manual: "Activation (sigmoid)".
+Units: m, m^2, F, ohm.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+
+from dse.circuits import formula as fm
+from dse.circuits.cell_layout import REGULAR_ROW, f64, std_height
+from dse.circuits.row_decoder import RowDecoder, row_decoder
+from dse.circuits.sense_amp import SenseAmp, sense_amp
+from dse.pytree import pytree_dataclass
+from dse.tech import layout as L
+
+
+@pytree_dataclass
+class Sigmoid:
+    """State of ``num_function`` sigmoid look-up units (SI units)."""
+
+    num_y_bit: Any
+    num_entry: Any
+    num_function: Any
+    h_unit: Any             # m, one entry row
+    w_unit: Any             # m, one entry (all y bits)
+    cap_row1: Any           # F, word line
+    cap_col: Any            # F, bit line
+    res_row: Any            # ohm
+    res_col: Any            # ohm
+    res_cell_access: Any    # ohm
+    cap_cell_access: Any    # F
+    cap_sram_cell: Any      # F
+    wl_decoder: RowDecoder
+    sense_amp: SenseAmp
+    area_unit: Any          # m^2, one unit
+    area: Any
+    height: Any
+    width: Any
+
+
+def sigmoid(tech, prm, cell, num_y_bit, num_entry, num_function, *, new_height=None,
+            new_width=None) -> Sigmoid:
+    """``num_function`` look-up units of ``num_entry`` entries x ``num_y_bit`` bits, laid out
+    ``new_width`` wide (else ``new_height`` high)."""
+    F = tech.feature_size
+    hstd = std_height(tech)
+    n_y = jnp.trunc(f64(num_y_bit))
+    n_e = jnp.trunc(f64(num_entry))
+    n_f = jnp.trunc(f64(num_function))
+    mn = L.MIN_NMOS_SIZE
+    _, h_inv, w_inv = fm.gate_area(tech, L.INV, 1, mn * F, tech.pn_size_ratio * mn * F, hstd)
+    h_unit = h_inv + cell.height_in_feature_size * F
+    w_unit = jnp.maximum(w_inv * 3, cell.width_in_feature_size * F) * n_y
+
+    # bit-line / word-line parasitics of the SRAM table (for latency and energy)
+    fin = jnp.where(f64(tech.technode) <= 14, 2.0, 1.0)
+    w_acc = cell.width_access_cmos * fin * F
+    res_cell_access = fm.on_resistance(tech, w_acc, L.NMOS, prm.temp)
+    cap_cell_access = fm.drain_cap(tech, w_acc, L.NMOS, hstd)
+    cap_sram_cell = (cap_cell_access + fm.drain_cap(tech, cell.width_sram_cell_nmos * fin * F, L.NMOS, hstd)
+                     + fm.drain_cap(tech, cell.width_sram_cell_pmos * fin * F, L.PMOS, hstd)
+                     + fm.gate_cap(tech, cell.width_sram_cell_nmos * fin * F)
+                     + fm.gate_cap(tech, cell.width_sram_cell_pmos * fin * F))
+    cap_row1 = w_unit * 0.2e-15 / 1e-6 + 2 * fm.gate_cap(tech, w_acc) * n_y
+    finfet = f64(tech.technode) <= 14
+    per_row = jnp.where(finfet, tech.cap_draintotal * cell.width_access_cmos * tech.effective_width, cap_cell_access)
+    cap_col = h_unit * n_e * 0.2e-15 / 1e-6 + per_row * n_e
+    # the reference adds the FinFET drain overlap a second time
+    cap_col = cap_col + jnp.where(finfet, tech.cap_draintotal * cell.width_access_cmos * tech.effective_width * n_e, 0.0)
+    res_row = w_unit * prm.metal0_unitwireresis
+    res_col = h_unit * n_e * prm.metal1_unitwireresis
+
+    dec = row_decoder(tech, prm, jnp.ceil(jnp.log2(n_e)), mode=REGULAR_ROW)
+    sa = sense_amp(tech, n_y, w_unit / n_y, cell.min_sense_voltage)
+    area_unit = h_unit * w_unit * n_e + dec.area + sa.area
+    area = area_unit * n_f
+    if new_width is not None:
+        width = f64(new_width) + 0 * area
+        height = area / width
+    else:
+        height = f64(new_height) + 0 * area
+        width = area / height
+    return Sigmoid(num_y_bit=n_y, num_entry=n_e, num_function=n_f, h_unit=h_unit, w_unit=w_unit,
+                   cap_row1=cap_row1, cap_col=cap_col, res_row=res_row, res_col=res_col,
+                   res_cell_access=res_cell_access, cap_cell_access=cap_cell_access, cap_sram_cell=cap_sram_cell,
+                   wl_decoder=dec, sense_amp=sa, area_unit=area_unit, area=area, height=height, width=width)

@@ -1,0 +1,169 @@
+"""``dse``: run sweeps, estimate one design point, show and plot results.
+
+Errors in user input (sweep files, network files, design values) print one
+clear message and exit with status 2, without a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+EXIT_USAGE = 2
+
+
+def _fail(msg: str) -> int:
+    print(f"dse: error: {msg}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def cmd_run(args) -> int:
+    from dse.sweep.report import print_summary
+    from dse.sweep.runner import OutputExists, SweepInterrupted, run_sweep
+    from dse.sweep.spec import SweepError, load_sweep
+    from dse.sweep.store import StoreMismatch
+
+    try:
+        sweep = load_sweep(args.sweep, output=args.out)
+    except SweepError as e:
+        return _fail(str(e))
+    n_eval = int((~sweep.excluded).sum())
+    print(f"dse run: {args.sweep}: {len(sweep.points)} points ({n_eval} to evaluate) on {sweep.network.name} "
+          f"-> {sweep.output}", file=sys.stderr)
+    try:
+        ds, seconds = run_sweep(sweep, force=args.force, progress=not args.quiet)
+    except (OutputExists, StoreMismatch) as e:
+        return _fail(str(e))
+    except (SweepInterrupted, KeyboardInterrupt):
+        print("dse run: interrupted; finished chunks are saved, run the same command to resume", file=sys.stderr)
+        return 130
+    print_summary(ds, seconds=seconds, path=sweep.output)
+    return 0
+
+
+def _parse_sets(items):
+    from dse.design import KNOBS
+    from dse.sweep.spec import KNOB_UNITS
+    from dse.units import parse_quantity
+
+    point = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ValueError(f"--set expects key=value, got {item!r}")
+        k, v = item.split("=", 1)
+        k, v = k.strip(), v.strip()
+        knob = KNOBS.get(k)
+        if knob is not None and knob.kind in ("int", "float"):
+            v = parse_quantity(v, KNOB_UNITS.get(k))
+        elif knob is not None and knob.kind == "choice" and v.lstrip("-").isdigit():
+            v = int(v)
+        point[k] = v
+    return point
+
+
+def cmd_estimate(args) -> int:
+    import numpy as np
+
+    from dse.design import DesignError
+    from dse.evaluate import evaluate
+    from dse.network import NetworkFileError
+    from dse.sweep.report import format_estimate
+
+    try:
+        point = _parse_sets(args.set)
+        ds = evaluate(args.network, [point], traces=args.traces)
+    except (DesignError, NetworkFileError, ValueError) as e:
+        return _fail(str(e))
+    one = ds.isel(point=0)
+    if args.json:
+        out = {"network": ds.attrs.get("network"), "point": {k: _py(one.coords[k].values) for k in ds.coords
+                                                              if k not in ("point", "layer")},
+               "error": str(one["error"].values), "metrics": {}}
+        for name, var in one.data_vars.items():
+            if name in ("error", "status"):
+                continue
+            vals = np.asarray(var.values, float)
+            out["metrics"][name] = {"value": vals.tolist(), "units": var.attrs.get("units", "")}
+        print(json.dumps(out, indent=2))
+    else:
+        print(format_estimate(ds))
+    return 0 if not str(one["error"].values) else 1
+
+
+def _py(v):
+    v = v.item() if hasattr(v, "item") else v
+    return v
+
+
+def cmd_show(args) -> int:
+    import xarray as xr
+
+    from dse.sweep.report import print_summary
+
+    if not os.path.exists(args.result):
+        return _fail(f"{args.result}: no such result file")
+    with xr.open_dataset(args.result, engine="h5netcdf") as ds:
+        print_summary(ds.load(), path=args.result, top=args.top)
+    return 0
+
+
+def cmd_plot(args) -> int:
+    import xarray as xr
+
+    from dse.sweep.plot import PlotError, plot_result
+
+    if not os.path.exists(args.result):
+        return _fail(f"{args.result}: no such result file")
+    with xr.open_dataset(args.result, engine="h5netcdf") as ds:
+        try:
+            path = plot_result(ds.load(), x=args.x, y=args.y, color=args.color, out=args.out,
+                               source=args.result)
+        except PlotError as e:
+            return _fail(str(e))
+    print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="dse", description="Design-space exploration for compute-in-memory "
+                                 "DNN accelerators (NeuroSim V1.4's hardware model in JAX).")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="evaluate a sweep file and write a netCDF dataset")
+    p.add_argument("sweep", help="sweep file (YAML), e.g. sweeps/vgg8_grid.yaml")
+    p.add_argument("--out", help="output netCDF path (default: the sweep's 'output' or results/<name>.nc)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing result")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("estimate", help="estimate one design point and print a report")
+    p.add_argument("network", help="network file, or a shipped network name (vgg8, densenet40, resnet18)")
+    p.add_argument("--traces", help="folder of NeuroSim-layout traces")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="design parameter (repeatable), "
+                   "e.g. --set technode=7 --set memcell=rram --set r_on='6 kOhm'")
+    p.add_argument("--json", action="store_true", help="print JSON instead of the report")
+    p.set_defaults(func=cmd_estimate)
+
+    p = sub.add_parser("show", help="summarize a result file")
+    p.add_argument("result")
+    p.add_argument("--top", type=int, default=5, help="designs to list per objective")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("plot", help="scatter plot of two metrics of a result file (PNG)")
+    p.add_argument("result")
+    p.add_argument("--x", default="area")
+    p.add_argument("--y", default="tops_per_w")
+    p.add_argument("--color", default="technode")
+    p.add_argument("--out", help="PNG path (default: beside the result)")
+    p.set_defaults(func=cmd_plot)
+    return ap
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

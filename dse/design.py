@@ -1,0 +1,228 @@
+"""Design points: the knobs a user sets, their defaults, allowed values and encoding.
+
+A design point is a mapping from knob name to value, spelled as in the
+conformance files (``technode``, ``memcell``, ``subarray``, ...). Points are
+encoded into a :class:`DesignArrays` pytree of numeric arrays (categorical
+choices become integer codes, booleans become 0/1) so that a batch of points
+is one set of arrays and the hardware model can use gathers and ``jnp.where``.
+
+Units are SI: ohm for ``r_on``, hertz for ``clk_freq``, nanometres only for
+``technode`` (a node *name*, not a length).
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from dse.pytree import pytree_dataclass
+
+#: Technology nodes of NeuroSim V1.4, in nm (table order used for gathers).
+NODES: tuple[int, ...] = (130, 90, 65, 45, 32, 22, 14, 10, 7, 5, 3, 2, 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Knob:
+    """One design parameter: its kind, default, allowed values, unit and meaning."""
+
+    name: str
+    kind: str  # "choice" | "bool" | "int" | "float"
+    default: Any
+    doc: str
+    choices: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    unit: str = ""
+    power_of_two: bool = False
+
+    def allowed(self) -> str:
+        """A human-readable description of the allowed values."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(map(str, self.choices))
+        if self.kind == "bool":
+            return "true or false"
+        rng = []
+        if self.low is not None:
+            rng.append(f">= {self.low:g}")
+        if self.high is not None:
+            rng.append(f"<= {self.high:g}")
+        what = "an integer" if self.kind == "int" else "a number"
+        if self.power_of_two:
+            what = "a power of two"
+        return what + (" " + " and ".join(rng) if rng else "") + (f" ({self.unit})" if self.unit else "")
+
+
+def _k(*args, **kw):
+    return Knob(*args, **kw)
+
+
+KNOBS: dict[str, Knob] = {k.name: k for k in [
+    _k("technode", "choice", 22, "technology node (nm)", choices=NODES, unit="nm"),
+    _k("roadmap", "choice", "lstp", "transistor roadmap: low standby power or high performance", choices=("lstp", "hp")),
+    _k("memcell", "choice", "sram", "memory cell", choices=("sram", "rram", "fefet")),
+    _k("mode", "choice", "parallel", "array read mode", choices=("parallel", "sequential")),
+    _k("subarray", "int", 128, "subarray rows = columns", low=8, high=2048, power_of_two=True),
+    _k("parallel_read", "int", None, "rows read at once (partial parallel read); default = subarray", low=1, high=2048),
+    _k("adc_bits", "int", 5, "ADC resolution in bits (flash ADC: 2^bits levels)", low=1, high=10),
+    _k("adc", "choice", "mlsa", "ADC type: flash multilevel sense amplifier or SAR", choices=("mlsa", "sar")),
+    _k("sense", "choice", "current", "flash ADC sensing", choices=("current", "voltage")),
+    _k("cell_bits", "int", 1, "bits per memory cell (forced to 1 for SRAM)", low=1, high=8),
+    _k("weight_bits", "int", 8, "weight precision in bits", low=1, high=16),
+    _k("input_bits", "int", 8, "input activation precision in bits", low=1, high=16),
+    _k("r_on", "float", 100e3, "cell on-resistance", low=1.0, unit="ohm"),
+    _k("on_off", "float", 17.0, "on/off ratio R_off / R_on", low=1.0),
+    _k("col_mux", "int", 8, "columns sharing one ADC", low=1, high=2048),
+    _k("mapping", "choice", "novel", "weight mapping", choices=("novel", "conventional")),
+    _k("pipeline", "bool", True, "pipelined (true) or layer-by-layer (false) processing"),
+    _k("speedup", "int", 8, "pipeline speed-up degree", low=1, high=1024),
+    _k("global_bus", "choice", "xy", "chip-level bus", choices=("xy", "htree")),
+    _k("global_buffer", "choice", "regfile", "global buffer type", choices=("regfile", "sram")),
+    _k("tile_buffer", "choice", "regfile", "tile buffer type", choices=("regfile", "sram")),
+    _k("pe_buffer", "choice", "regfile", "PE buffer type", choices=("regfile", "sram")),
+    _k("activation", "choice", "relu", "activation function", choices=("relu", "sigmoid")),
+    _k("chip_activation", "bool", True, "activation units outside the tiles (chip level)"),
+    _k("validated", "bool", True, "apply the reference's silicon calibration factors"),
+    _k("synchronous", "bool", True, "synchronous design (clock set by the worst sensing cycle)"),
+    _k("clk_freq", "float", 1e9, "clock frequency upper bound", low=1.0, unit="Hz"),
+    _k("input_toggle", "float", 0.18, "bit toggle rate on the interconnect", low=0.0, high=1.0),
+]}
+
+
+class DesignError(ValueError):
+    """A design point that cannot be encoded (unknown key, wrong type, out of range)."""
+
+
+def _did_you_mean(name: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def normalize(point: Mapping[str, Any], where: str = "point") -> dict[str, Any]:
+    """Fill defaults and check one point; raise :class:`DesignError` naming the key."""
+    out: dict[str, Any] = {}
+    for key in point:
+        if key not in KNOBS:
+            raise DesignError(f"{where}: unknown key '{key}'{_did_you_mean(key, KNOBS)}; "
+                              f"known keys: {', '.join(KNOBS)}")
+    for name, knob in KNOBS.items():
+        v = point.get(name, knob.default)
+        if name == "parallel_read" and v is None:
+            v = out["subarray"]
+        out[name] = _check(knob, v, where)
+    if out["parallel_read"] > out["subarray"]:
+        raise DesignError(f"{where}: 'parallel_read' = {out['parallel_read']} exceeds 'subarray' = {out['subarray']}")
+    return out
+
+
+def _check(knob: Knob, v: Any, where: str) -> Any:
+    bad = f"{where}: '{knob.name}' = {v!r} is not allowed; expected {knob.allowed()}"
+    if knob.kind == "choice":
+        if isinstance(v, str):
+            v = v.lower()
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if v not in knob.choices:
+            raise DesignError(bad)
+        return v
+    if knob.kind == "bool":
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        if isinstance(v, str) and v.lower() in ("true", "false", "yes", "no"):
+            return v.lower() in ("true", "yes")
+        if isinstance(v, (int, np.integer)) and v in (0, 1):
+            return bool(v)
+        raise DesignError(bad)
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise DesignError(bad)
+    if knob.kind == "int":
+        if float(v) != math.floor(float(v)):
+            raise DesignError(bad)
+        v = int(v)
+    else:
+        v = float(v)
+        if not math.isfinite(v):
+            raise DesignError(bad)
+    if (knob.low is not None and v < knob.low) or (knob.high is not None and v > knob.high):
+        raise DesignError(bad)
+    if knob.power_of_two and (v & (v - 1)) != 0:
+        raise DesignError(bad)
+    return v
+
+
+@pytree_dataclass
+class DesignArrays:
+    """A batch of encoded design points; every field has the batch shape.
+
+    Categorical knobs hold the index of the value in ``KNOBS[name].choices``
+    (``technode`` holds the node index into :data:`NODES`); booleans are 0/1
+    integers; numbers are float64 in SI units.
+    """
+
+    technode: Any
+    roadmap: Any
+    memcell: Any
+    mode: Any
+    subarray: Any
+    parallel_read: Any
+    adc_bits: Any
+    adc: Any
+    sense: Any
+    cell_bits: Any
+    weight_bits: Any
+    input_bits: Any
+    r_on: Any
+    on_off: Any
+    col_mux: Any
+    mapping: Any
+    pipeline: Any
+    speedup: Any
+    global_bus: Any
+    global_buffer: Any
+    tile_buffer: Any
+    pe_buffer: Any
+    activation: Any
+    chip_activation: Any
+    validated: Any
+    synchronous: Any
+    clk_freq: Any
+    input_toggle: Any
+
+
+# integer codes, for readable comparisons in the model
+SRAM, RRAM, FEFET = 0, 1, 2
+PARALLEL, SEQUENTIAL = 0, 1
+LSTP, HP = 0, 1
+MLSA, SAR = 0, 1
+CURRENT, VOLTAGE = 0, 1
+NOVEL, CONVENTIONAL = 0, 1
+XY, HTREE = 0, 1
+REGFILE, SRAM_BUFFER = 0, 1
+RELU, SIGMOID = 0, 1
+
+
+def encode(points: Sequence[Mapping[str, Any]]) -> DesignArrays:
+    """Normalize and encode a list of points into a :class:`DesignArrays` of shape (N,)."""
+    norm = [normalize(p, where=f"point {i}") for i, p in enumerate(points)]
+    cols: dict[str, np.ndarray] = {}
+    for name, knob in KNOBS.items():
+        vals = [p[name] for p in norm]
+        if knob.kind == "choice":
+            cols[name] = np.array([knob.choices.index(v) for v in vals], dtype=np.int64)
+        elif knob.kind in ("bool", "int"):
+            cols[name] = np.array(vals, dtype=np.int64)
+        else:
+            cols[name] = np.array(vals, dtype=np.float64)
+    return DesignArrays(**cols)
+
+
+def decode_value(name: str, code: Any) -> Any:
+    """The user-facing value of an encoded knob."""
+    knob = KNOBS[name]
+    if knob.kind == "choice":
+        return knob.choices[int(code)]
+    if knob.kind == "bool":
+        return bool(code)
+    return int(code) if knob.kind == "int" else float(code)

@@ -1,0 +1,98 @@
+"""H-tree interconnect among the PEs of a tile or the tiles of a chip (repeated wires).
+
+The tree spans a 2^k x 2^k grid (k = ceil(log2(max(rows, cols)))): from the centre,
+each level halves the vertical then the horizontal wire length while the per-branch
+wire width accumulates, so that every level carries the full bus width; the last level
+overlaps the units. A main bus runs from the tree root to the nearest edge. Repeaters
+(size halved within the delay tolerance) set the wire pitch; the layout can be folded
+(``folded_ratio``) to save area. Manual: "Interconnect" (H-tree). Units: m, m^2, F.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+
+from dse.circuits import formula as fm
+from dse.circuits.cell_layout import f64, std_height
+from dse.interconnect import HALVE, UNIT_LENGTH_WIRE_CAP, Repeater, repeater_design
+from dse.pytree import pytree_dataclass
+from dse.tech import layout as L
+
+#: largest tree depth handled (a 2^20 x 2^20 grid)
+MAX_LEVELS = 20
+
+
+@pytree_dataclass
+class HTree:
+    """State of an H-tree after sizing and layout (SI units)."""
+
+    num_row: Any            # 2^k after balancing
+    num_col: Any
+    num_stage: Any          # 2k + 1
+    bus_width: Any          # bits
+    x_center: Any
+    y_center: Any
+    rep: Repeater
+    unit_height: Any        # m
+    unit_width: Any         # m
+    folded_ratio: Any
+    h_inv: Any
+    w_inv: Any
+    cap_inv_input: Any
+    cap_inv_output: Any
+    total_wire_length: Any  # m
+    area: Any               # m^2
+    unit_length_wire_cap: Any
+
+
+def htree(tech, prm, num_row, num_col, delay_tolerance, bus_width, unit_height, unit_width,
+          folded_ratio, rep: Repeater | None = None) -> HTree:
+    """An H-tree over ``num_row`` x ``num_col`` units of ``unit_height`` x ``unit_width`` (m).
+
+    ``num_row``/``num_col`` are truncated to integers as the reference stores them;
+    ``bus_width`` (bits) may be fractional. ``rep``: the repeater design for
+    ``delay_tolerance`` (``repeater_design(..., HALVE)``) if already computed.
+    Returns the sizing and the area (m^2).
+    """
+    if rep is None:
+        rep = repeater_design(tech, prm, delay_tolerance, HALVE)
+    nr, nc = jnp.trunc(f64(num_row)), jnp.trunc(f64(num_col))
+    k = jnp.ceil(jnp.log2(jnp.maximum(nr, nc)))
+    num_stage = 2 * k + 1
+    n = 2.0 ** k
+    x_c = jnp.trunc(n / 2.0)   # int member
+    y_c = jnp.trunc(n / 2.0)
+    # keep the centre at least one unit inside the (balanced) grid
+    x_c = jnp.where(n - x_c < 1, x_c - 1, x_c)
+    y_c = jnp.where(n - y_c < 1, y_c - 1, y_c)
+
+    _, h_inv, w_inv = fm.gate_area(tech, L.INV, 1, rep.width_inv_n, rep.width_inv_p, std_height(tech))
+    c_in, c_out = fm.gate_capacitance(tech, L.INV, 1, rep.width_inv_n, rep.width_inv_p, h_inv)
+    bw = f64(bus_width)
+    fr = f64(folded_ratio)
+    uh, uw = f64(unit_height), f64(unit_width)
+    len_v = uh * n / 2
+    len_h = uw * n / 2
+    wid_v = jnp.zeros_like(len_v)
+    wid_h = jnp.zeros_like(len_h)
+    area = jnp.zeros_like(len_v * len_h * bw)
+    total = jnp.zeros_like(area)
+    # every level but the last (which overlaps the units); wires are repeated whenever they
+    # have a length, so their pitch is the repeater's
+    for i in range(1, MAX_LEVELS):
+        on = i < k
+        len_v = jnp.where(on, len_v / 2, len_v)
+        wid_v = jnp.where(on, wid_v + bw * w_inv / fr, wid_v)
+        area = area + jnp.where(on, wid_v * len_v / 2, 0.0)
+        len_h = jnp.where(on, len_h / 2, len_h)
+        wid_h = jnp.where(on, wid_h + bw * h_inv / fr, wid_h)
+        area = area + jnp.where(on, wid_h * len_h / 2, 0.0)
+        total = total + jnp.where(on, len_v + len_h, 0.0)
+    main = jnp.minimum(n - x_c, x_c) * uw
+    total = total + main
+    area = area + (bw * h_inv / fr) * main
+    return HTree(num_row=n, num_col=n, num_stage=num_stage, bus_width=bw, x_center=x_c, y_center=y_c,
+                 rep=rep, unit_height=uh, unit_width=uw, folded_ratio=fr, h_inv=h_inv, w_inv=w_inv,
+                 cap_inv_input=c_in, cap_inv_output=c_out, total_wire_length=total, area=area,
+                 unit_length_wire_cap=UNIT_LENGTH_WIRE_CAP + 0 * area)

@@ -1,0 +1,1 @@
+"""Multi-objective search: Pareto fronts and Optuna studies."""

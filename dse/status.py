@@ -1,0 +1,45 @@
+"""Status codes for infeasible design points.
+
+Inside jit, failures are not exceptions: each model stage returns an integer
+bit mask (0 = feasible) that is OR-ed along the way; :func:`reasons` turns a
+mask into the message the user reads. Messages follow the reference's own
+errors where it has one.
+"""
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+OK = 0
+SUBARRAY_TOO_LARGE = 1 << 0
+RRAM_NODE = 1 << 1
+HP_NODE = 1 << 2
+ACCESS_TOO_WIDE = 1 << 3
+ASYNC_REGFILE = 1 << 4
+NO_ACTIVE_ROWS = 1 << 5
+NUMERIC = 1 << 6
+FEFET_NODE = 1 << 7
+EXCLUDED = 1 << 8
+
+MESSAGES = {
+    SUBARRAY_TOO_LARGE: "subarray too large for the network: a layer's weights do not fill one "
+                        "processing element (reference: 'SubArray Size is too large')",
+    RRAM_NODE: "RRAM is not supported at 14 nm and below",
+    HP_NODE: "the HP roadmap is not supported at 14 nm and below",
+    ACCESS_TOO_WIDE: "the 1T1R access transistor is wider than the memory cell",
+    ASYNC_REGFILE: "asynchronous mode with register-file buffers has no finite latency in the reference",
+    NO_ACTIVE_ROWS: "RRAM sequential read with no active rows (reference gives NaN)",
+    NUMERIC: "a metric is not finite",
+    FEFET_NODE: "FeFET is not supported at this node",
+    EXCLUDED: "excluded by the sweep's 'where' filter (not evaluated)",
+}
+
+
+def flag(mask, condition, code: int):
+    """OR ``code`` into ``mask`` where ``condition`` holds (traceable)."""
+    return jnp.where(condition, mask | code, mask)
+
+
+def reasons(mask: int) -> str:
+    """The messages of every bit set in ``mask``, joined by '; ' ('' when feasible)."""
+    mask = int(mask)
+    return "; ".join(msg for code, msg in MESSAGES.items() if mask & code)

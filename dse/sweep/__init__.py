@@ -1,0 +1,1 @@
+"""The sweep engine: YAML sweep files, point generation, batched resumable evaluation."""

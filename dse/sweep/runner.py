@@ -1,0 +1,160 @@
+"""Run a sweep: batched evaluation with progress, resumable chunks, one dataset on disk."""
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+import xarray as xr
+from tqdm import tqdm
+
+from dse import design, status
+from dse.evaluate import run_model, to_dataset
+from dse.sweep.spec import Sweep
+from dse.sweep.store import ChunkStore
+
+
+class OutputExists(FileExistsError):
+    """The output file exists and --force was not given."""
+
+
+class SweepInterrupted(RuntimeError):
+    """The sweep stopped early; its finished chunks are on disk and a re-run resumes."""
+
+
+def evaluate_sweep(sweep: Sweep, *, progress: bool = True, stop_after: int | None = None) -> dict[str, np.ndarray]:
+    """Evaluate the sweep's points chunk by chunk, persisting each chunk; returns arrays (N, ...).
+
+    ``stop_after`` stops after that many new chunks (used by tests to simulate an interruption).
+    """
+    idx = np.flatnonzero(~sweep.excluded)
+    chunk = sweep.batch_size
+    store = ChunkStore(sweep.output, sweep.fingerprint, len(sweep.points), chunk)
+    done = store.open()
+    encoded_all = design.encode([sweep.points[i] for i in idx])
+    leaves_all = {f: np.asarray(getattr(encoded_all, f)) for f in design.DesignArrays.__dataclass_fields__}
+    bar = tqdm(total=len(idx), unit="pt", desc="dse run", disable=not progress, file=sys.stderr,
+               dynamic_ncols=True, smoothing=0.1)
+    bar.update(sum(len(next(iter(v.values()))) for v in done.values()))
+    new = 0
+    for start in range(0, len(idx), chunk):
+        if start in done:
+            continue
+        if stop_after is not None and new >= stop_after:
+            break
+        part = design.DesignArrays(**{f: v[start:start + chunk] for f, v in leaves_all.items()})
+        out = run_model(sweep.network, part, batch_size=chunk, pad_to=min(chunk, _pow2(len(idx))))
+        store.save(start, out)
+        done[start] = out
+        new += 1
+        bar.update(len(out["status"]))
+    bar.close()
+    if sum(len(v["status"]) for v in done.values()) < len(idx):
+        raise SweepInterrupted("the sweep stopped before the end; run the same command again to resume")
+    starts = sorted(done)
+    included = {k: np.concatenate([done[s][k] for s in starts]) for k in done[starts[0]]}
+    full = {}
+    for k, v in included.items():
+        if k == "status":
+            arr = np.full((len(sweep.points),), status.EXCLUDED, np.int64)
+        else:
+            arr = np.full((len(sweep.points),) + v.shape[1:], np.nan)
+        arr[idx] = v
+        full[k] = arr
+    return full
+
+
+def _pow2(n: int) -> int:
+    return 1 << max(0, (n - 1).bit_length())
+
+
+def build_dataset(sweep: Sweep, arrays: dict[str, np.ndarray]) -> xr.Dataset:
+    """The sweep's dataset: grid axes as dimensions for a grid, else ``point``."""
+    ds = to_dataset(sweep.network, sweep.points, arrays)
+    if sweep.metrics is not None:
+        keep = set(sweep.metrics) | {"error", "status"}
+        ds = ds.drop_vars([v for v in ds.data_vars if v not in keep])
+    kept = np.ones(len(sweep.points), bool)
+    for cond in sweep.keep:
+        vals = {k: ds[k].values for k in ds.data_vars if ds[k].dims == ("point",)}
+        vals.update({k: ds.coords[k].values for k in design.KNOBS})
+        with np.errstate(invalid="ignore"):
+            kept &= np.asarray(cond.evaluate(vals), bool)
+    kept &= ds["status"].values == 0
+    ds["kept"] = xr.Variable(("point",), kept, {"description": "feasible and passes the sweep's 'keep' filters"})
+    if sweep.axes:
+        shape = tuple(len(v) for v in sweep.axes.values())
+        grid_vars = {}
+        for name, var in ds.data_vars.items():
+            rest = var.dims[1:]
+            grid_vars[name] = xr.Variable(tuple(sweep.axes) + rest, var.values.reshape(shape + var.shape[1:]),
+                                          var.attrs)
+        coords = {k: ("layer" if k == "layer" else k, v) for k, v in [("layer", ds.layer.values)]}
+        for k, vals in sweep.axes.items():
+            coords[k] = (k, np.array(vals, dtype=object if isinstance(vals[0], str) else None))
+        fixed = {k: sweep.points[0][k] for k in design.KNOBS if k not in sweep.axes
+                 and len({str(p[k]) for p in sweep.points}) == 1}
+        out = xr.Dataset(grid_vars, coords=coords, attrs=ds.attrs)
+        for k, v in fixed.items():
+            out.attrs[f"fixed_{k}"] = str(v)
+        ds = out
+    ds.attrs.update({
+        "sweep_file": os.path.abspath(sweep.path),
+        "sweep_text": sweep.text,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+    })
+    return ds
+
+
+def _versions() -> str:
+    import jax
+    import dse
+
+    return f"dse {dse.__version__}; jax {jax.__version__}; numpy {np.__version__}; xarray {xr.__version__}"
+
+
+def write_dataset(ds: xr.Dataset, path: str) -> None:
+    """Write netCDF atomically (a temporary file in the same folder, then rename)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".nc.partial")
+    os.close(fd)
+    ds = ds.copy()
+    for name in list(ds.variables):
+        if ds[name].dtype == object:
+            ds[name] = ds[name].astype(str)
+    try:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def run_sweep(sweep: Sweep, *, force: bool = False, progress: bool = True,
+              stop_after: int | None = None) -> tuple[xr.Dataset, float]:
+    """Evaluate and write a sweep; returns the dataset and the wall time in seconds."""
+    if os.path.exists(sweep.output) and not force:
+        raise OutputExists(f"{sweep.output} exists; use --force to overwrite it or --out to write elsewhere")
+    if force and _foreign_partial(sweep):  # partial results of another sweep at this output
+        ChunkStore(sweep.output, sweep.fingerprint, len(sweep.points), sweep.batch_size).clear()
+    t0 = time.perf_counter()
+    arrays = evaluate_sweep(sweep, progress=progress, stop_after=stop_after)
+    ds = build_dataset(sweep, arrays)
+    write_dataset(ds, sweep.output)
+    ChunkStore(sweep.output, sweep.fingerprint, len(sweep.points), sweep.batch_size).clear()
+    return ds, time.perf_counter() - t0
+
+
+def _foreign_partial(sweep: Sweep) -> bool:
+    import json
+
+    meta = os.path.join(sweep.output + ".partial", "meta.json")
+    if not os.path.exists(meta):
+        return False
+    with open(meta) as f:
+        return json.load(f).get("fingerprint") != sweep.fingerprint

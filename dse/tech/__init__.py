@@ -1,0 +1,1 @@
+"""Technology and devices: transistor tables, per-node parameters, wires and memory cells."""
