@@ -77,18 +77,17 @@ def tile(tech, prm, cell, sub, num_pe_side, pe_size, *, novel: bool, local_rep: 
     num_sub = jnp.ceil(pe_size / sub_r) * jnp.ceil(pe_size / sub_c)
     side_sub = jnp.ceil(jnp.sqrt(num_sub))
     nbpe = jnp.trunc(num_bit_subarray_output(prm) + side_sub)
-    # n_init: the PE count the tile's circuits are sized with; num_pe: PEs laid out
+    # n_init: the PE count the tile's circuits are sized with (a conventional tile sizes them
+    # with its PEs per side); num_pe: PEs laid out
+    n_init = n_side
+    relu_units = jnp.ceil(pe_size * sub_c / ncm)
     if novel:
-        n_init = n_side
         num_pe = n_side
         acc_trees = jnp.ceil(pe_size / ncm)
-        relu_units = jnp.ceil(pe_size * sub_c / ncm)
         htree_side = jnp.ceil(jnp.sqrt(n_side))
     else:
-        n_init = n_side
         num_pe = n_side ** 2
         acc_trees = jnp.ceil(n_side * pe_size / ncm)
-        relu_units = jnp.ceil(pe_size * sub_c / ncm)
         htree_side = jnp.trunc(n_side)
     grid = jnp.ceil(jnp.sqrt(num_pe))       # PEs along the tile's side
 
