@@ -20,8 +20,12 @@ import jax  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 
+from dse.cache import enable_compilation_cache  # noqa: E402
+
+enable_compilation_cache()
+
 __version__ = "0.1.0"
 
-from dse.evaluate import evaluate  # noqa: E402
+from dse.engine import evaluate  # noqa: E402
 
 __all__ = ["evaluate", "__version__"]

@@ -1,8 +1,13 @@
 """The hardware model of one design point, end to end (written for one point; lifted to
-batches with ``jax.vmap`` in :mod:`dse.evaluate`).
+batches with ``jax.vmap`` in :mod:`dse.engine`).
 
-Order follows the reference's flow (manual ch. 5; model map §1): parameters and technology,
-the reference's own refusals (node limits), floorplan, subarray, PE/tile/chip area.
+Two stages, compiled separately so that the heavy one is shared by every network:
+
+* :func:`layout_stage` (per network): the floorplan (manual §5.2-5.4). The network's layer
+  shapes are static here; the compiled graph is small.
+* :func:`hardware_stage` (network-independent): parameters, technology, the reference's own
+  refusals (node limits), subarray, PE, tile and chip area. It sees the network only through
+  the floorplan's traced outputs, with per-layer arrays padded to a bucket of layers.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from dse import design as D
 from dse import status as S
 from dse.array.subarray import subarray
 from dse.chip.chip import chip_area
-from dse.chip.floorplan import floorplan
+from dse.chip.floorplan import Floorplan, floorplan
 from dse.tech.memcell import memcell
 from dse.tech.params import make_params
 from dse.tech.technology import technology
@@ -26,18 +31,24 @@ def node_status(prm):
     return mask
 
 
-def point_model(d: D.DesignArrays, layers: tuple[tuple[int, ...], ...]) -> dict:
-    """All metrics of one encoded design point on the network ``layers`` (static).
+def layout_stage(d: D.DesignArrays, layers: tuple[tuple[int, ...], ...]) -> Floorplan:
+    """The floorplan of one point on the network ``layers`` (static)."""
+    return floorplan(make_params(d), layers)
 
-    Returns a dict of arrays: chip metrics are 0-d, per-layer metrics have shape (L,),
-    and ``status`` is the infeasibility bit mask (0 = feasible).
+
+def hardware_stage(d: D.DesignArrays, fp: Floorplan, num_layers) -> dict:
+    """All metrics of one encoded design point given its floorplan.
+
+    ``num_layers`` is the network's true number of layers (traced); per-layer arrays of
+    ``fp`` may be padded beyond it. Returns a dict of arrays: chip metrics are 0-d,
+    per-layer metrics have the (padded) layer shape, and ``status`` is the infeasibility
+    bit mask (0 = feasible).
     """
     prm = make_params(d)
     tech = technology(prm)
     cell = memcell(prm)
-    fp = floorplan(prm, layers)
     sub = subarray(tech, prm, cell)
-    chip = chip_area(tech, prm, cell, layers, fp, sub)
+    chip = chip_area(tech, prm, cell, num_layers, fp, sub)
     mask = node_status(prm) | fp.status.astype(jnp.int64) | sub.status.astype(jnp.int64)
     out = {
         "area": chip.area,
@@ -51,7 +62,12 @@ def point_model(d: D.DesignArrays, layers: tuple[tuple[int, ...], ...]) -> dict:
         "layer_speedup": fp.layer_speedup,
         "layer_utilization": fp.utilization_each_layer,
     }
-    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for v in out.values()]))
+    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(out[k])) for k in out if not k.startswith("layer_")]))
     mask = S.flag(mask, (mask == 0) & ~finite, S.NUMERIC)
     out["status"] = mask
     return out
+
+
+def point_model(d: D.DesignArrays, layers: tuple[tuple[int, ...], ...]) -> dict:
+    """Both stages for one point (unpadded); the reference for the staged, batched path."""
+    return hardware_stage(d, layout_stage(d, layers), len(layers))

@@ -262,3 +262,231 @@ def test_layout_options():
 def test_c_int_follows_x86_conversion():
     x = jnp.asarray([2.7, -2.7, jnp.inf, jnp.nan, 3e9])
     np.testing.assert_array_equal(np.asarray(c_int(x)), [2.0, -2.0, -2.0 ** 31, -2.0 ** 31, -2.0 ** 31])
+
+
+# ================================================================================================
+# latency, dynamic energy and leakage
+# ================================================================================================
+# ``circuits_periphery_perf.json``: for 20 design points (nodes 130 to 1 nm, SRAM/RRAM/FeFET,
+# parallel/sequential, synchronous/asynchronous, one non-validated), the subarray quantities the
+# modules are called with and the reference's module figures printed by an instrumented build:
+# latencies of the first read of layer 1 (clock pass in synchronous mode: seconds; performance
+# pass: adder seconds, flip-flop and shift-add clock cycles) and energies / leakage of the first
+# read with active rows.
+PERF_DATA = os.path.join(os.path.dirname(__file__), "data", "circuits_periphery_perf.json")
+with open(PERF_DATA) as fh:
+    PERF = json.load(fh)["points"]
+
+
+def _perf_figures():
+    """Our figures, keyed (kind, module, field), with the arguments the reference's subarray passes."""
+    from dse.circuits.adder import adder_latency, adder_power
+    from dse.circuits.dff import dff_latency, dff_power
+    from dse.circuits.mux import mux_latency, mux_power
+    from dse.circuits.new_switch_matrix import new_switch_matrix_latency, new_switch_matrix_power
+    from dse.circuits.precharger import precharger_latency, precharger_power
+    from dse.circuits.row_decoder import row_decoder_latency, row_decoder_power
+    from dse.circuits.sense_amp import sense_amp_latency, sense_amp_power
+    from dse.circuits.shift_add import shift_add_latency, shift_add_power
+    from dse.circuits.sram_write_driver import sram_write_driver_power
+    from dse.circuits.switch_matrix import switch_matrix_latency, switch_matrix_power
+    from dse.circuits.wl_new_decoder_driver import wl_new_decoder_driver_latency, wl_new_decoder_driver_power
+    from dse.tech.memcell import memcell
+
+    D = PERF
+    prm, tech = _setup(D)
+    cell = memcell(prm)
+    S = lambda k: _arr(D, lambda e: e["subarray"][k])  # noqa: E731
+    n = _arr(D, lambda e: e["point"]["subarray"])
+    sram = _arr(D, lambda e: e["point"]["memcell"] == "sram") > 0
+    par = _arr(D, lambda e: e["point"]["mode"] == "parallel") > 0
+    ncps = _arr(D, lambda e: _counts(e)["ncps"])
+    cell_bit = _arr(D, lambda e: _counts(e)["cell_bit"])
+    levels = _arr(D, lambda e: 2 ** e["point"]["adc_bits"])
+    ncm, nadd, act = S("numColMuxed"), S("numAdd"), S("activityRowRead")
+    cap_row1, cap_row2, cap_col, res_row = S("capRow1"), S("capRow2"), S("capCol"), S("resRow")
+    buffered = prm.buffernumber > 0
+    out = {}
+
+    def put(kind, module, **fields):
+        for f, v in fields.items():
+            out[(kind, module, f)] = v
+
+    # ---- word-line path ----
+    wl = build("wlDecoder", D)
+    lat = row_decoder_latency(wl, tech, 1e20, jnp.where(sram, cap_row1, cap_row2), 0.0, res_row, n, 1.0, 0.0)
+    put("latency", "wlDecoder", readLatency=lat.read_latency, writeLatency=lat.write_latency,
+        rampOutput=lat.ramp_output)
+    pw = row_decoder_power(wl, tech, prm, jnp.where(sram, n * act, n * act * ncm), 0.0)
+    put("power", "wlDecoder", readDynamicEnergy=pw.read_dynamic_energy, leakage=pw.leakage)
+
+    drv = build("wlNewDecoderDriver", D)
+    l2 = wl_new_decoder_driver_latency(drv, tech, lat.ramp_output, cap_row2, res_row, 1.0, 0.0)
+    put("latency", "wlNewDecoderDriver", readLatency=l2.read_latency, rampOutput=l2.ramp_output)
+    pw = wl_new_decoder_driver_power(drv, tech, cell, n * act * ncm, 0.0)
+    put("power", "wlNewDecoderDriver", readDynamicEnergy=pw.read_dynamic_energy, leakage=pw.leakage)
+
+    # SRAM switch matrix: without repeaters the reference uses the wire-only row capacitance per cell
+    sm = build("wlSwitchMatrix", D)
+    unit_cap = jnp.where(buffered, cap_row1, S("lengthRow") * 0.2e-15 / 1e-6) / n
+    lat = switch_matrix_latency(sm, tech, prm, 1e20, 1.0, 0.0, unit_cap=unit_cap, unit_res=res_row / n,
+                                drive_cap_in=S("drivecapin"))
+    put("latency", "wlSwitchMatrix", readLatency=lat.read_latency)
+    pw = switch_matrix_power(sm, tech, prm, cell, ncm, act)
+    put("power", "wlSwitchMatrix", readDynamicEnergy=pw.read_dynamic_energy, leakage=pw.leakage)
+    pw = switch_matrix_power(build("slSwitchMatrix", D), tech, prm, cell, 0.0, act)
+    put("power", "slSwitchMatrix", readDynamicEnergy=pw.read_dynamic_energy, leakage=pw.leakage)
+
+    nsm = build("wlNewSwitchMatrix", D)
+    cap = jnp.where(buffered, cap_row2 / (prm.buffernumber + 1) + S("drivecapin"), cap_row2)
+    res = jnp.where(buffered, res_row / n * (n / (prm.buffernumber + 1)), res_row)
+    lat = new_switch_matrix_latency(nsm, tech, prm, 1e20, cap, res, 1.0, 0.0)
+    put("latency", "wlNewSwitchMatrix", readLatency=lat.read_latency, rampOutput=lat.ramp_output)
+    pw = new_switch_matrix_power(nsm, tech, prm, cell, ncm, act)
+    put("power", "wlNewSwitchMatrix", readDynamicEnergy=pw.read_dynamic_energy, leakage=pw.leakage)
+
+    # ---- column path ----
+    mx = build("mux", D)
+    put("latency", "mux", readLatency=mux_latency(mx, 0.0, 1.0).read_latency)
+    pw = mux_power(mx, tech, cell, ncm)
+    put("power", "mux", readDynamicEnergy=pw.read_dynamic_energy, leakage=pw.leakage)
+    md = build("muxDecoder", D)
+    outputs = jnp.floor(n / ncm)                  # ceil of an int division in the reference
+    lat = row_decoder_latency(md, tech, 1e20, mx.cap_tg_gate_n * outputs, mx.cap_tg_gate_p * outputs, 0.0, 0.0,
+                              1.0, 0.0)
+    put("latency", "muxDecoder", readLatency=lat.read_latency, rampOutput=lat.ramp_output)
+    pw = row_decoder_power(md, tech, prm, ncm, 1.0)
+    put("power", "muxDecoder", readDynamicEnergy=pw.read_dynamic_energy, writeDynamicEnergy=pw.write_dynamic_energy,
+        leakage=pw.leakage)
+
+    pc = build("precharger", D)
+    lat = precharger_latency(pc, tech, 1e20, cap_col, 1.0, 0.0)
+    put("latency", "precharger", readLatency=lat.read_latency, writeLatency=lat.write_latency)
+    pw = precharger_power(pc, tech, cap_col, jnp.where(par, ncm * nadd, n * act), 0.0, n, n, 0.0)
+    put("power", "precharger", readDynamicEnergy=pw.read_dynamic_energy, leakage=pw.leakage)
+    put("power", "sramWriteDriver", leakage=sram_write_driver_power(build("sramWriteDriver", D), tech, 0.0, n,
+                                                                    0.0).leakage)
+    sa = build("senseAmp", D)
+    put("latency", "senseAmp", readLatency=sense_amp_latency(sa, tech, 1.0).read_latency)
+    pw = sense_amp_power(sa, tech, n * act, n)
+    put("power", "senseAmp", readDynamicEnergy=pw.read_dynamic_energy, leakage=pw.leakage)
+
+    # ---- accumulation ----
+    ad, df = build("adder", D), build("dff", D)
+    lat = adder_latency(ad, tech, prm, 1e20, df.cap_tg_drain, 1.0)
+    put("latency", "adder", readLatency=lat.read_latency, rampOutput=lat.ramp_output)
+    put("latency", "dff", readLatency=dff_latency(df, prm, 1.0).read_latency)
+    lg = jnp.ceil(jnp.log2(n))
+    reads = jnp.where(par, ncm * (nadd - 1), jnp.where(sram, n * act, ncm * n * act))
+    adders = jnp.where(par, jnp.floor(n / ncm), jnp.where(sram, jnp.floor(n / ncps), jnp.ceil(n / ncm)))
+    dffs = jnp.where(par, jnp.floor(n / ncm) * (jnp.log2(levels) + jnp.ceil(jnp.log2(nadd)) / 2),
+                     jnp.where(sram, jnp.floor(n / ncps) * (lg / 2 + 1), jnp.ceil(n / ncm) * (lg / 2 + cell_bit)))
+    pw = adder_power(ad, tech, prm, reads, adders)
+    put("power", "adder", readDynamicEnergy=pw.read_dynamic_energy, leakage=pw.leakage)
+    pw = dff_power(df, tech, prm, reads, dffs, prm.validated)
+    put("power", "dff", readDynamicEnergy=pw.read_dynamic_energy, leakage=pw.leakage)
+    seq_sram = sram & ~par
+    steps = {"shiftAddWeight": jnp.where(seq_sram, ncps - 1, (ncps - 1) * jnp.floor(ncm / ncps)),
+             "shiftAddInput": jnp.where(seq_sram, 1.0, jnp.floor(ncm / ncps))}
+    for name, num in steps.items():
+        s = build(name, D)
+        lat, add_lat = shift_add_latency(s, tech, prm, cell, 1.0)
+        put("latency", name, readLatency=lat.read_latency)
+        put("latency", name + "Adder", readLatency=add_lat)
+        pw = shift_add_power(s, tech, prm, num)
+        put("power", name, readDynamicEnergy=pw.read_dynamic_energy, leakage=pw.leakage)
+    return out
+
+
+_PERF_CACHE = {}
+
+
+def perf_figures():
+    if not _PERF_CACHE:
+        _PERF_CACHE.update(_perf_figures())
+    return _PERF_CACHE
+
+
+PERF_KEYS = sorted({(kind, m, f) for e in PERF for kind in ("latency", "power") for m in e[kind]
+                    for f in e[kind][m]})
+
+
+@pytest.mark.parametrize("kind,module", sorted({k[:2] for k in PERF_KEYS}))
+def test_module_perf_matches_reference(kind, module):
+    figs = perf_figures()
+    checked = 0
+    for (k, m, f) in PERF_KEYS:
+        if (k, m) != (kind, module):
+            continue
+        assert (k, m, f) in figs, f"no figure computed for {k} {m}.{f}"
+        ours = np.broadcast_to(np.asarray(figs[(k, m, f)]), (len(PERF),))
+        for i, e in enumerate(PERF):
+            if m not in e[k] or f not in e[k][m]:
+                continue
+            ref = e[k][m][f]
+            p = e["point"]
+            assert np.isclose(ours[i], ref, rtol=RTOL, atol=0.0), (
+                f"{m}.{f} at {e['id']} ({p['technode']} nm {p['memcell']} {p['mode']} "
+                f"{'sync' if p['synchronous'] else 'async'}): ours {ours[i]!r} ref {ref!r}")
+            checked += 1
+    assert checked >= 6
+
+
+def test_perf_reference_covers_nodes_cells_modes():
+    seen = {(e["point"]["technode"], e["point"]["memcell"], e["point"]["mode"], e["point"]["synchronous"])
+            for e in PERF}
+    assert {s[0] for s in seen} >= {130, 65, 22, 14, 7, 2, 1}
+    assert {s[1] for s in seen} == {"sram", "rram", "fefet"}
+    assert {s[3] for s in seen} == {True, False}
+    assert any(not e["point"]["validated"] for e in PERF)
+    mods = {m for e in PERF for m in e["power"]}
+    assert mods >= {"wlDecoder", "wlNewDecoderDriver", "wlSwitchMatrix", "wlNewSwitchMatrix", "slSwitchMatrix", "mux",
+                    "muxDecoder", "precharger", "sramWriteDriver", "senseAmp", "adder", "dff", "shiftAddWeight",
+                    "shiftAddInput"}
+
+
+def test_perf_broadcasts_over_a_layer_axis():
+    # one design point (0-d state) with per-layer read counts / activities of shape (L,)
+    from dse.circuits.dff import dff_power
+    from dse.circuits.row_decoder import row_decoder_latency, row_decoder_power
+    from dse.circuits.shift_add import shift_add_latency, shift_add_power
+    from dse.circuits.switch_matrix import switch_matrix_power
+    from dse.tech.memcell import memcell
+    prm, tech = _setup(PERF)
+    cell = memcell(prm)
+    i = 6
+    p1, t1, c1 = _one(prm, i), _one(tech, i), _one(cell, i)
+    wl, sm, sa = (_one(build(m, PERF), i) for m in ("wlDecoder", "wlSwitchMatrix", "shiftAddInput"))
+    reads = jnp.asarray([0.0, 3.0, 17.5])
+    acts = jnp.asarray([0.0, 0.25, 0.75])
+    cases = [
+        (lambda r, a: row_decoder_power(wl, t1, p1, r, 2 * r).read_dynamic_energy),
+        (lambda r, a: row_decoder_latency(wl, t1, 1e20, 1e-14, 0.0, 100.0, 128.0, r, r).read_latency),
+        (lambda r, a: switch_matrix_power(sm, t1, p1, c1, r, a).read_dynamic_energy),
+        (lambda r, a: dff_power(sm.dff, t1, p1, r, 64.0 * a, True).read_dynamic_energy),
+        (lambda r, a: shift_add_power(sa, t1, p1, r).read_dynamic_energy),
+        (lambda r, a: shift_add_latency(sa, t1, p1, c1, r)[0].read_latency),
+    ]
+    for fn in cases:
+        vec = np.asarray(fn(reads, acts))
+        assert vec.shape == (3,)
+        single = [float(fn(reads[j], acts[j])) for j in range(3)]
+        np.testing.assert_allclose(vec, single, rtol=1e-15)
+
+
+def test_perf_cycle_semantics():
+    # synchronous: flip-flops and shift-adds count clock cycles; asynchronous: seconds
+    from dse.circuits.dff import dff_latency
+    from dse.circuits.shift_add import shift_add_latency
+    from dse.tech.memcell import memcell
+    prm, tech = _setup(PERF)
+    cell = memcell(prm)
+    sync = np.array([e["point"]["synchronous"] for e in PERF])
+    d = build("dff", PERF)
+    lat = np.asarray(dff_latency(d, prm, 5.0).read_latency)
+    np.testing.assert_array_equal(lat[sync], 5.0)
+    np.testing.assert_allclose(lat[~sync], 5.0 / np.asarray(prm.clk_freq)[~sync] / 2, rtol=1e-15)
+    s = build("shiftAddInput", PERF)
+    lat, add = shift_add_latency(s, tech, prm, cell, 8.0)
+    np.testing.assert_array_equal(np.asarray(lat.read_latency)[sync], 8.0)
+    assert (np.asarray(add) > 0).all() and (np.asarray(add) < 1e-8).all()

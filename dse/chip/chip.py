@@ -63,12 +63,16 @@ class ChipArea:
 
 
 def chip_area(tech, prm, cell, layers, fp, sub=None) -> ChipArea:
-    """Area of the chip for the floorplan ``fp`` of the network ``layers`` (static tuple of
-    layer tuples). ``sub`` is the subarray (built with ``dse.array.subarray`` if omitted)."""
+    """Area of the chip for the floorplan ``fp`` of a network.
+
+    ``layers`` is the network's static tuple of layer tuples, or just its number of layers
+    (an int or a traced scalar: the area needs nothing else, so one compiled function can
+    serve every network). ``sub`` is the subarray (built with ``dse.array.subarray`` if
+    omitted)."""
     if sub is None:
         from dse.array.subarray import subarray
         sub = subarray(tech, prm, cell)
-    num_layers = len(layers)
+    num_layers = len(layers) if isinstance(layers, (tuple, list)) else layers
     novel = prm.novel_mapping != 0
     pipe = prm.pipeline != 0
     ncm, nbi = prm.num_col_muxed, prm.num_bit_input

@@ -11,9 +11,11 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from dse.circuits.adder import Adder, adder
-from dse.circuits.cell_layout import f64
-from dse.pytree import pytree_dataclass
+from dse.circuits.adder import Adder, adder, adder_latency, adder_power
+from dse.circuits.cell_layout import Latency, Power, f64
+from dse.circuits.multilevel_sa_encoder import log2_exact
+from dse.interconnect import clock_cycles
+from dse.pytree import pytree_dataclass, replace
 
 #: stages unrolled (trees of up to 2^32 operands)
 MAX_STAGES = 32
@@ -71,3 +73,67 @@ def adder_tree(tech, prm, num_subcore_row, num_adder_bit, num_adder_tree, *, new
         raise ValueError("adder_tree needs new_width or new_height")
     return AdderTree(num_subcore_row=n_row, num_stage=num_stage, num_adder_bit=n_bit, num_adder_tree=n_tree,
                      num_adder_each_tree=each, adder=add, area=height * width, height=height, width=width)
+
+
+def _operands(t: AdderTree, num_unit_add):
+    """Operands actually added: ``num_unit_add`` (an int argument: truncated) when non-zero,
+    else the tree's full size; and the stages ceil(log2(operands))."""
+    nu = jnp.trunc(f64(num_unit_add))
+    n = jnp.where(nu != 0, nu, t.num_subcore_row)
+    return n, jnp.ceil(log2_exact(n))
+
+
+def adder_tree_latency(t: AdderTree, tech, prm, num_read, num_unit_add, cap_load=0.0, *,
+                       clk_freq=None) -> Latency:
+    """Latency of ``num_read`` accumulations of ``num_unit_add`` operands (0: all
+    ``num_subcore_row``) by the trees working in parallel (broadcasts over a layer axis).
+
+    As in the reference, the first stage ripples through a ``num_adder_bit``-bit adder and every
+    later stage is timed as a 2-bit adder; each stage drives ``cap_load`` (F). A single
+    operand still pays the first stage. Synchronous mode: the tree delay in whole cycles of
+    ``clk_freq`` (default ``prm.clk_freq``), then times ``num_read``; asynchronous: seconds.
+    Manual: "Adder tree".
+    """
+    _, stages = _operands(t, num_unit_add)
+    first = adder_latency(replace(t.adder, num_bit=t.num_adder_bit), tech, prm, 1e20, cap_load, 1.0).read_latency
+    later = adder_latency(replace(t.adder, num_bit=2.0 + 0 * t.num_adder_bit), tech, prm, 1e20, cap_load,
+                          1.0).read_latency
+    delay = first + 0 * stages
+    # stages after the first are summed one by one (a multiplication would round differently)
+    for s in range(MAX_STAGES - 1):
+        delay = jnp.where(s < stages - 1, delay + later, delay)
+    delay = clock_cycles(prm, delay, clk_freq)
+    lat = delay * num_read
+    return Latency(read_latency=lat, write_latency=jnp.zeros_like(lat), ramp_output=jnp.zeros_like(lat))
+
+
+def adder_tree_power(t: AdderTree, tech, prm, num_read, num_unit_add) -> Power:
+    """Energy (J) of ``num_read`` accumulations of ``num_unit_add`` operands (0: all) by every
+    tree, and leakage (W) of the adders those operands use (broadcasts over a layer axis).
+
+    Stage s adds floor(n_s / 2) pairs with (num_adder_bit + s)-bit adders (an odd operand
+    passes through). Adder energy carries the activity ``delta`` in validated mode.
+    Manual: "Adder tree".
+    """
+    n, stages = _operands(t, num_unit_add)
+    # an adder's energy and leakage are affine in its bit count: evaluate at 1 and 2 bits
+    one = adder_power(replace(t.adder, num_bit=1.0 + 0 * t.num_adder_bit, num_adder=1.0), tech, prm, 1.0, 1.0)
+    two = adder_power(replace(t.adder, num_bit=2.0 + 0 * t.num_adder_bit, num_adder=1.0), tech, prm, 1.0, 1.0)
+    adders = jnp.zeros(jnp.broadcast_shapes(jnp.shape(n), jnp.shape(t.num_adder_bit)))
+    extra_bits = jnp.zeros_like(adders)        # sum of adders x (bits - 1)
+    bit_adders = jnp.zeros_like(adders)        # sum of adders x bits
+    j = n
+    bits = t.num_adder_bit
+    for s in range(MAX_STAGES):
+        on = s < stages
+        pairs = jnp.floor(j / 2)               # C integer division
+        adders = jnp.where(on, adders + pairs, adders)
+        extra_bits = jnp.where(on, extra_bits + pairs * (bits - 1), extra_bits)
+        bit_adders = jnp.where(on, bit_adders + pairs * bits, bit_adders)
+        bits = bits + 1
+        j = pairs
+    e_slope = two.read_dynamic_energy - one.read_dynamic_energy
+    e = one.read_dynamic_energy * adders + e_slope * extra_bits
+    e = e * t.num_adder_tree * num_read
+    leakage = one.leakage * bit_adders * t.num_adder_tree
+    return Power(read_dynamic_energy=e, write_dynamic_energy=jnp.zeros_like(e), leakage=leakage)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dse.circuits.cell_layout import f64
-from dse.circuits.dff import DFF, dff
+import jax.numpy as jnp
+
+from dse.circuits.cell_layout import Latency, Power, f64
+from dse.circuits.dff import DFF, dff, dff_latency, dff_power
 from dse.pytree import pytree_dataclass
 
 
@@ -39,3 +41,21 @@ def bit_shifter(tech, prm, num_unit, num_bit, *, new_height=None, new_width=None
         width = area / height
     return BitShifter(num_unit=n_unit, num_bit=n_bit, num_dff=n_unit * n_bit, dff=bank,
                       area=area, height=height, width=width)
+
+
+def bit_shifter_latency(b: BitShifter, tech, prm, num_read, *, clk_freq=None) -> Latency:
+    """Latency of ``num_read`` ReLU passes (all units read out in parallel; broadcasts over a
+    layer axis): one flip-flop transfer each, i.e. ``num_read`` clock CYCLES in synchronous mode,
+    else half a period of ``clk_freq`` (s; default ``prm.clk_freq``, the clock the bank was built
+    for). Manual: "Activation (ReLU)"."""
+    one = dff_latency(b.dff, prm, 1.0, clk_freq).read_latency
+    lat = one * num_read
+    return Latency(read_latency=lat, write_latency=jnp.zeros_like(lat), ramp_output=jnp.zeros_like(lat))
+
+
+def bit_shifter_power(b: BitShifter, tech, prm, num_read) -> Power:
+    """Energy (J) of ``num_read`` clock cycles of the whole flip-flop bank (every flip-flop
+    passes data; no DFF activity factor, as in the reference) and its leakage (W)."""
+    p = dff_power(b.dff, tech, prm, num_read, b.num_dff, False)
+    return Power(read_dynamic_energy=p.read_dynamic_energy, write_dynamic_energy=jnp.zeros_like(p.read_dynamic_energy),
+                 leakage=p.leakage)

@@ -14,13 +14,14 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import REGULAR_ROW, f64, std_height
-from dse.circuits.dff import DFF, dff
-from dse.circuits.precharger import Precharger, precharger
-from dse.circuits.row_decoder import RowDecoder, row_decoder
-from dse.circuits.sense_amp import SenseAmp, sense_amp
-from dse.circuits.sram_write_driver import SRAMWriteDriver, sram_write_driver
-from dse.pytree import pytree_dataclass
+from dse.circuits.cell_layout import REGULAR_ROW, Latency, Power, f64, std_height
+from dse.circuits.dff import DFF, dff, dff_power
+from dse.circuits.precharger import Precharger, precharger, precharger_latency, precharger_power
+from dse.circuits.row_decoder import RowDecoder, row_decoder, row_decoder_latency, row_decoder_power
+from dse.circuits.sense_amp import SenseAmp, sense_amp, sense_amp_latency, sense_amp_power
+from dse.circuits.sram_write_driver import (SRAMWriteDriver, sram_write_driver, sram_write_driver_latency,
+                                            sram_write_driver_power)
+from dse.pytree import pytree_dataclass, replace
 from dse.tech import layout as L
 
 
@@ -111,3 +112,99 @@ def buffer(tech, prm, cell, num_bit, interface_width, num_interface, unit_wire_r
                   unit_wire_res=f64(unit_wire_res), wl_decoder=dec, precharger=pre, sram_write_driver=wd,
                   sense_amp=sa, dff=bank, memory_area=memory_area, area=area, height=height, width=width)
 
+
+
+#: wire capacitance per unit length, 0.2 fF/um (F/m)
+_WIRE_CAP = 0.2e-15 / 1e-6
+
+
+def _idle_sense_amp(b: Buffer):
+    """The buffer's sense amplifiers as the reference evaluates them: never laid out, so their
+    load capacitance stays zero (no sensing delay or energy; leakage only)."""
+    return replace(b.sense_amp, cap_load=jnp.zeros_like(b.sense_amp.cap_load))
+
+
+def buffer_latency(b: Buffer, tech, prm, cell, num_access_bit_read, num_read, num_access_bit_write, num_write,
+                   *, clk_freq=None) -> Latency:
+    """Read / write latency of ``num_read`` / ``num_write`` line accesses (broadcasts over a layer axis).
+
+    Synchronous mode: one line per clock CYCLE (``num_read`` / ``num_write`` cycles).
+    Asynchronous mode (s): the time to sweep the whole buffer once, divided by its lines, per
+    access. SRAM: word-line decode + precharge + bit-line Elmore discharge to half the sense
+    voltage (one per row) + sensing; writes precharge then decode or drive, whichever is
+    slower. Register file: decode + half a period of ``clk_freq`` (default ``prm.clk_freq``)
+    per line; the reference hands the decoder a zero column count there, so this latency is
+    infinite (as in the reference). The access widths do not enter. Manual: "Buffer".
+    """
+    del num_access_bit_read, num_access_bit_write
+    clk = prm.clk_freq if clk_freq is None else clk_freq
+    rows = b.num_row
+    # ---- SRAM macro ----
+    c_row = b.length_row * _WIRE_CAP
+    c_bl = b.length_col * _WIRE_CAP
+    wl = row_decoder_latency(b.wl_decoder, tech, 1e20, c_row, 0.0, b.res_row, b.interface_width, rows, rows)
+    pre = precharger_latency(b.precharger, tech, 1e20, c_bl, rows, rows)
+    wd = sram_write_driver_latency(b.sram_write_driver, tech, 1e20, c_bl, b.length_col * b.unit_wire_res, rows)
+    sa = sense_amp_latency(_idle_sense_amp(b), tech, rows)
+    fin = jnp.where(f64(tech.technode) <= 14, 2.0, 1.0)
+    r_pull_down = fm.on_resistance(tech, cell.width_sram_cell_nmos * fin * tech.feature_size, L.NMOS, prm.temp)
+    c_cell = b.cap_col / rows
+    r_cell = b.res_col / rows
+    elmore = (b.res_cell_access + r_pull_down) * c_cell * rows + c_cell * r_cell * rows * (rows + 1) / 2
+    col_delay = elmore * jnp.log(tech.vdd / (tech.vdd - cell.min_sense_voltage / 2)) * rows
+    read_sram = wl.read_latency + pre.read_latency + col_delay + sa.read_latency
+    write_sram = pre.write_latency + jnp.maximum(wl.write_latency, wd.write_latency)
+    # ---- register file ----
+    wl_rf = row_decoder_latency(b.wl_decoder, tech, 1e20, b.dff.h_dff * b.interface_width * _WIRE_CAP, b.res_row,
+                                b.num_col, 0.0, rows, rows)
+    half = 1 / clk / 2 * rows
+    read_rf = wl_rf.read_latency + half
+    write_rf = wl_rf.write_latency + half
+    sram = b.sram != 0
+    per_read = jnp.where(sram, read_sram, read_rf) / rows
+    per_write = jnp.where(sram, write_sram, write_rf) / rows
+    sync = prm.synchronous != 0
+    read = jnp.where(sync, f64(num_read) + 0 * per_read, per_read * num_read)
+    write = jnp.where(sync, f64(num_write) + 0 * per_write, per_write * num_write)
+    return Latency(read_latency=read, write_latency=write, ramp_output=jnp.zeros_like(read))
+
+
+def buffer_power(b: Buffer, tech, prm, num_access_bit_read, num_read, num_access_bit_write, num_write) -> Power:
+    """Energy (J) of ``num_read`` / ``num_write`` accesses of ``num_access_bit_*`` bits each and
+    leakage (W) (broadcasts over a layer axis).
+
+    The energy of sweeping the whole buffer once (every line read, or written) is spread
+    evenly over its bits. SRAM: decoder, precharge, (idle) sense amplifiers and the word
+    lines; writes add the write drivers and flipping every cell. The precharger's load is
+    the bit line in asynchronous mode (set by the latency pass) and zero in synchronous mode
+    (never set in the reference). Register file: decoder (floor(bits / width) decodes) and
+    the flip-flop bank with the DFF activity ``gamma``. Manual: "Buffer".
+    """
+    vdd = tech.vdd
+    rows = b.num_row
+    iw = b.interface_width
+    # ---- SRAM macro ----
+    wl = row_decoder_power(b.wl_decoder, tech, prm, rows, rows)
+    c_pre = jnp.where(prm.synchronous != 0, 0.0, b.length_col * _WIRE_CAP)
+    pre = precharger_power(b.precharger, tech, c_pre, rows, rows, iw, iw, 1.0)
+    wd = sram_write_driver_power(b.sram_write_driver, tech, rows, iw, 1.0)
+    sa = sense_amp_power(_idle_sense_amp(b), tech, rows, iw)
+    read_sram = wl.read_dynamic_energy + pre.read_dynamic_energy + sa.read_dynamic_energy
+    read_sram = read_sram + b.cap_row1 * vdd * vdd * rows
+    write_sram = wl.write_dynamic_energy + pre.write_dynamic_energy + wd.write_dynamic_energy
+    write_sram = write_sram + b.cap_sram_cell * vdd * vdd * b.num_bit
+    write_sram = write_sram + b.cap_row1 * vdd * vdd * rows
+    leak_sram = wl.leakage + pre.leakage + wd.leakage + sa.leakage
+    # ---- register file ----
+    lines = jnp.floor(b.num_bit / iw)          # C integer division
+    wl_rf = row_decoder_power(b.wl_decoder, tech, prm, lines, lines)
+    bank = dff_power(b.dff, tech, prm, 1.0, b.num_bit, True)
+    read_rf = wl_rf.read_dynamic_energy + bank.read_dynamic_energy
+    write_rf = wl_rf.write_dynamic_energy + bank.write_dynamic_energy
+    leak_rf = bank.leakage + wl_rf.leakage
+    sram = b.sram != 0
+    per_bit_read = jnp.where(sram, read_sram, read_rf) / b.num_bit
+    per_bit_write = jnp.where(sram, write_sram, write_rf) / b.num_bit
+    read = per_bit_read * num_access_bit_read * num_read
+    write = per_bit_write * num_access_bit_write * num_write
+    return Power(read_dynamic_energy=read, write_dynamic_energy=write, leakage=jnp.where(sram, leak_sram, leak_rf))

@@ -16,10 +16,11 @@ Standard-cell height and contacted poly pitch follow the per-node trends of
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import jax.numpy as jnp
 
+from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
 NONE, MAGIC, OVERRIDE = 0, 1, 2
@@ -122,3 +123,34 @@ def select_by_count(n, ks: Sequence[int], fn: Callable):
                 for o in outs]
         res.append(jnp.select(conds, vals, vals[-1]))
     return tuple(res)
+
+
+# ----------------------------------------------------------------------------------------------
+# results of the latency / power functions of the circuits
+# ----------------------------------------------------------------------------------------------
+@pytree_dataclass
+class Latency:
+    """Latency of a circuit for the requested numbers of operations.
+
+    ``read_latency`` / ``write_latency``: s, or clock cycles where the circuit's docstring says
+    so (synchronous mode); ``ramp_output`` (1/s) is the slope handed to the next stage (0 where
+    the circuit does not produce one).
+    """
+
+    read_latency: Any
+    write_latency: Any
+    ramp_output: Any
+
+
+@pytree_dataclass
+class Power:
+    """Dynamic energy (J) of the requested reads / writes and leakage power (W) of a circuit."""
+
+    read_dynamic_energy: Any
+    write_dynamic_energy: Any
+    leakage: Any
+
+
+def calibrated(prm, factor):
+    """``factor`` when the design point uses the validated calibration, 1 otherwise."""
+    return jnp.where(prm.validated != 0, factor, 1.0)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax.numpy as jnp
+
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import f64, std_height
+from dse.circuits.cell_layout import Latency, Power, calibrated, f64, std_height
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -69,3 +71,47 @@ def comparator(tech, prm, num_bit, num_comparator, *, width_array=None) -> Compa
         cap_inv_input=c_inv[0], cap_inv_output=c_inv[1], cap_nand2_input=c_nand2[0],
         cap_nand2_output=c_nand2[1], cap_nand3_input=c_nand3[0], cap_nand3_output=c_nand3[1],
     )
+
+
+def comparator_latency(c: Comparator, tech, prm, ramp_input, cap_load, num_read) -> Latency:
+    """Delay (s) of the Gin -> Gout path through the bit cells, times ``num_read``.
+
+    Each bit cell adds a NAND2 (pull-down, loading a NAND3 input) and a NAND3 (pull-up,
+    loading the next NAND2 input) Horowitz stage; the first and last cells are counted
+    apart and the middle ones as (num_bit - 2) copies (negative for a 1-bit comparator, as
+    in the reference); the last NAND3 drives ``cap_load`` (F). Manual: "Max pooling".
+    """
+    t = prm.temp
+    r_nand2 = fm.on_resistance(tech, c.width_nand2_n, L.NMOS, t) * 2
+    r_nand3 = fm.on_resistance(tech, c.width_nand3_p, L.PMOS, t)
+    tr2 = r_nand2 * (c.cap_nand2_output + c.cap_nand3_input)
+    tr3 = r_nand3 * (c.cap_nand3_output + c.cap_nand2_input)
+    d1, ramp = fm.horowitz(tr2, 0.0, ramp_input)
+    d2, ramp = fm.horowitz(tr3, 0.0, ramp)
+    delay = d1 + d2
+    m1, ramp = fm.horowitz(tr2, 0.0, ramp)
+    m2, ramp = fm.horowitz(tr3, 0.0, ramp)
+    delay = delay + (m1 + m2) * (c.num_bit - 2)
+    l1, ramp = fm.horowitz(tr2, 0.0, ramp)
+    delay = delay + l1
+    l2, ramp = fm.horowitz(r_nand3 * (c.cap_nand3_output + cap_load), 0.0, ramp)
+    delay = delay + l2
+    return Latency(read_latency=delay * num_read, write_latency=jnp.zeros_like(delay), ramp_output=ramp)
+
+
+def comparator_power(c: Comparator, tech, prm, num_read, num_comparator_per_operation) -> Power:
+    """Dynamic energy (J) of ``num_read`` comparisons by ``num_comparator_per_operation``
+    comparators (at most all of them; control-circuit activity ``epsilon`` in validated mode)
+    and leakage (W) of all comparators' gates."""
+    vdd = tech.vdd
+    t = prm.temp
+    cells = c.num_bit * c.num_comparator
+    leakage = (fm.gate_leakage(tech, L.INV, 1, c.width_inv_n, c.width_inv_p, t) * vdd * 4 * cells
+               + fm.gate_leakage(tech, L.NAND, 2, c.width_nand2_n, c.width_nand2_p, t) * vdd * 4 * cells
+               + fm.gate_leakage(tech, L.NAND, 3, c.width_nand3_n, c.width_nand3_p, t) * vdd * 3 * cells)
+    e = ((c.cap_inv_input + c.cap_inv_output) * 4) * vdd * vdd
+    e = e + ((c.cap_nand2_input + c.cap_nand2_output) * 4) * vdd * vdd
+    e = e + ((c.cap_nand3_input + c.cap_nand3_output) * 3) * vdd * vdd
+    e = e * (c.num_bit * jnp.minimum(num_comparator_per_operation, c.num_comparator) * num_read)
+    e = e * calibrated(prm, prm.epsilon)
+    return Power(read_dynamic_energy=e, write_dynamic_energy=jnp.zeros_like(e), leakage=leakage)

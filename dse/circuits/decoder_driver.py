@@ -16,6 +16,7 @@ import jax.numpy as jnp
 from dse.circuits import formula as fm
 from dse.circuits.cell_layout import (NONE, apply_layout, f64, fin_factor, fits, min_cell_height,
                                       min_cell_width, std_height, c_int)
+from dse.circuits.cell_layout import Latency, Power
 from dse.pytree import pytree_dataclass, static_field
 from dse.tech import layout as L
 
@@ -117,3 +118,48 @@ def decoder_driver(tech, prm, num_output, num_load, res_mem_cell_on, *, mode: in
         cap_inv_input=c_inv_in, cap_inv_output=c_inv_out, cap_tg_gate_n=fm.gate_cap(tech, w_tg_n),
         cap_tg_gate_p=fm.gate_cap(tech, w_tg_p), cap_tg_drain=c_tg_drain, mode=mode, cmos_access=cmos_access,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# latency, energy, leakage
+# ----------------------------------------------------------------------------------------------
+def decoder_driver_latency(d: DecoderDriver, tech, ramp_input, cap_load1, cap_load2, res_load, num_read,
+                           num_write) -> Latency:
+    """Delay (s) of ``num_read`` / ``num_write`` line selections and the output slope.
+
+    Horowitz delay of one transmission gate (four drains and half its gates) driving the
+    worst-case line ``cap_load1`` (F) through ``res_load`` (ohm); ``cap_load2`` is unused, as in
+    the reference. Manual: "Decoder driver".
+    """
+    del cap_load2
+    cap_out = d.cap_tg_drain * 4 + d.cap_tg_gate_n * 0.5 + d.cap_tg_gate_p * 0.5
+    tr = d.res_tg * (cap_out + cap_load1) + res_load * cap_load1 / 2
+    t, ramp = fm.horowitz(tr, 0.0, ramp_input)
+    return Latency(read_latency=t * num_read, write_latency=t * num_write, ramp_output=ramp)
+
+
+def decoder_driver_power(d: DecoderDriver, tech, cell, num_read_cell_per_op, num_write_cell_per_op, num_read,
+                         num_write) -> Power:
+    """Energy (J) of ``num_read`` / ``num_write`` operations selecting ``num_*_cell_per_op`` lines
+    each, and leakage (W) of one inverter per line.
+
+    1T1R (``cmos_access``): the selected lines' inverter and gates switch (writes also charge the
+    drains at the write voltage). Crosspoint: unselected lines are also held at the read voltage
+    (reads) or at half the write voltage (writes). Manual: "Decoder driver".
+    """
+    v2 = tech.vdd * tech.vdd
+    leakage = fm.gate_leakage(tech, L.INV, 1, d.width_inv_n, d.width_inv_p) * tech.vdd * d.num_output
+    gn, gp = d.cap_tg_gate_n, d.cap_tg_gate_p
+    vr, vw = cell.read_voltage, cell.write_voltage
+    if d.cmos_access:
+        sw = (d.cap_inv_input + gn * 2 + gp) * v2 + (d.cap_inv_output + gp * 2 + gn) * v2
+        read = sw * num_read_cell_per_op
+        write = sw * num_write_cell_per_op + (d.cap_tg_drain * 2) * vw * vw * num_write_cell_per_op
+    else:
+        sw = (d.cap_inv_input + gn + gp) * v2 + (d.cap_inv_output + gp + gn) * v2
+        read = sw * num_read_cell_per_op + (d.cap_tg_drain * 2) * vr * vr * (d.num_output - num_read_cell_per_op)
+        half = (d.cap_tg_drain * 2) * (vw / 2) * (vw / 2) * (d.num_output - num_write_cell_per_op)
+        write = sw * num_write_cell_per_op + half
+        if d.mode == L.ROW_MODE:
+            write = write + (d.cap_tg_drain * 2) * vw * vw * num_write_cell_per_op
+    return Power(read_dynamic_energy=read * num_read, write_dynamic_energy=write * num_write, leakage=leakage)

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 
 from dse.circuits import formula as fm
 from dse.circuits.cell_layout import NONE, apply_layout, f64, fits, std_height, c_int
+from dse.circuits.cell_layout import Latency, Power, calibrated
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -100,3 +101,48 @@ def dff(tech, prm, num_dff, *, new_height=None, new_width=None, option: int = NO
         cap_tg_gate_n=fm.gate_cap(tech, w_tg_n) * g, cap_tg_gate_p=fm.gate_cap(tech, w_tg_p) * g,
         cap_tg_drain=c_tg_drain, cap_inv_input=c_inv_in, cap_inv_output=c_inv_out_s,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# latency, energy, leakage
+# ----------------------------------------------------------------------------------------------
+def dff_latency(d: DFF, prm, num_read, clk_freq=None) -> Latency:
+    """Latency of ``num_read`` register transfers: clock CYCLES (``num_read``) in synchronous
+    mode, otherwise half a clock period (s) each.
+
+    ``clk_freq`` (Hz) is the clock the bank was built for (the user's ``clk_freq`` by default; the
+    reference keeps it even after the synchronous clock is derived). Manual: "D flip-flop".
+    """
+    clk = prm.clk_freq if clk_freq is None else clk_freq
+    num_read = f64(num_read)
+    seconds = 1 / clk / 2 * num_read
+    lat = jnp.where(prm.synchronous != 0, num_read + 0 * seconds, seconds)
+    zero = jnp.zeros_like(lat)
+    return Latency(read_latency=lat, write_latency=zero, ramp_output=zero)
+
+
+def dff_power(d: DFF, tech, prm, num_read, num_dff_per_operation, validated) -> Power:
+    """Energy (J) of ``num_read`` clock cycles of the bank and its leakage (W).
+
+    Every flip-flop's clock inverters and clock gates toggle; only ``num_dff_per_operation`` of
+    them pass data (D side, feedback, Q side). ``validated`` (bool or 0/1 array, as the caller
+    passes it) applies the switching activity ``gamma``. Leakage is eight inverters per flip-flop
+    (reduced for the nanosheet special layout at 2 and 1 nm). Write energy equals read energy.
+    Manual: "D flip-flop".
+    """
+    vdd = tech.vdd
+    v2 = vdd * vdd
+    node = f64(tech.technode)
+    special = prm.speciallayout != 0
+    scale = jnp.where(special & (node == 2.0), 1.0 / 2.0, jnp.where(special & (node == 1.0), 10.5 / 16.0, 1.0))
+    leakage = fm.gate_leakage(tech, L.INV, 1, d.width_inv_n, d.width_inv_p) * vdd * 8 * d.num_dff * scale
+    active = jnp.minimum(f64(num_dff_per_operation), d.num_dff)
+    e = (d.cap_inv_input + d.cap_inv_output) * v2 * 4 * d.num_dff
+    e = e + d.cap_tg_gate_n * v2 * 2 * d.num_dff + d.cap_tg_gate_p * v2 * 2 * d.num_dff
+    e = e + (d.cap_tg_drain * 3 + d.cap_inv_input) * v2 * active
+    e = e + (d.cap_tg_drain + d.cap_inv_output) * v2 * active
+    e = e + (d.cap_inv_input + d.cap_inv_output) * v2 * active
+    e = e * num_read
+    gamma = jnp.where(jnp.asarray(validated) != 0, prm.gamma, 1.0)
+    e = e * gamma
+    return Power(read_dynamic_energy=e, write_dynamic_energy=e, leakage=leakage)

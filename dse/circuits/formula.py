@@ -19,11 +19,41 @@ Manual: NeuroSim V1.4, "Technology scaling" and circuit-level modelling sections
 """
 from __future__ import annotations
 
+import functools
+import inspect
+
+import jax
 import jax.numpy as jnp
 
 from dse.tech import layout as L
 from dse.tech.layout import INV, NAND, NMOS, NOR, PMOS  # noqa: F401  (re-exported for callers)
 from dse.tech.technology import Tech, current_at
+
+def shared(fn):
+    """Trace ``fn`` once per set of static arguments and call it as a sub-computation.
+
+    The device formulas are called hundreds of times per design point; wrapping them in a
+    nested ``jax.jit`` lets JAX trace and lower each one once (a call in the lowered module)
+    instead of inlining its few hundred operations at every call site. Python scalars
+    (gate types, input counts, literal widths) are static arguments; arrays are traced.
+    Results are unchanged (XLA inlines the calls before optimizing).
+    """
+    sig = inspect.signature(fn)
+    compiled = {}
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        static = tuple(n for n, v in bound.arguments.items()
+                       if isinstance(v, (bool, int, float)) and not isinstance(v, jax.Array))
+        jf = compiled.get(static)
+        if jf is None:
+            jf = compiled[static] = jax.jit(fn, static_argnames=static)
+        return jf(**bound.arguments)
+
+    return wrapper
+
 
 _PLANAR_CPP = L.POLY_WIDTH + L.MIN_GAP_BET_GATE_POLY            # contacted poly pitch of planar cells, F
 _EDGE = (L.MIN_POLY_EXT_DIFF + L.MIN_GAP_BET_FIELD_POLY / 2) * 2  # poly extension + field gap, both edges, F
@@ -146,6 +176,7 @@ def _effective_width(tech: Tech, num_units):
     return jnp.where(is_gaa(tech), sheet, fin)
 
 
+@shared
 def gate_cap(tech: Tech, width):
     """Gate capacitance (F) of one transistor of drawn ``width`` (m).
 
@@ -174,6 +205,7 @@ def _gate_region_width(tech, gate_type, num_input, unit_p, unit_n, fold_p, fold_
     return zero, zero
 
 
+@shared
 def gate_area(tech: Tech, gate_type: int, num_input: int, width_n, width_p, height_region):
     """Layout of a logic gate in a cell of fixed height: ``(area m^2, height m, width m)``.
 
@@ -338,6 +370,7 @@ def _output_cap(tech: Tech, gate_type, num_input, width_n, width_p, height_regio
     return jnp.where(tech.technode <= 14, bottom_n + bottom_p, full)
 
 
+@shared
 def gate_capacitance(tech: Tech, gate_type: int, num_input: int, width_n, width_p, height_region):
     """Input and output capacitance of a logic gate: ``(cap_input F, cap_output F)``.
 
@@ -350,6 +383,7 @@ def gate_capacitance(tech: Tech, gate_type: int, num_input: int, width_n, width_
     return cap_input, cap_output
 
 
+@shared
 def gate_capacitance_gaa(tech: Tech, gate_type: int, num_input: int, width_n, width_p, height_region,
                          gate_factor, n_tuning_factor, p_tuning_factor):
     """Gate capacitances for the special nanosheet layout: ``(cap_input F, cap_output F)``.
@@ -365,6 +399,7 @@ def gate_capacitance_gaa(tech: Tech, gate_type: int, num_input: int, width_n, wi
     return cap_input, cap_output
 
 
+@shared
 def drain_cap(tech: Tech, width, mos_type: int, height_region):
     """Drain capacitance (F) of a single NMOS or PMOS of ``width`` (m) in a cell of ``height_region``."""
     zero = jnp.zeros_like(jnp.asarray(width, jnp.float64))
@@ -382,6 +417,7 @@ def _current(tech: Tech, name: str, temperature):
     return current_at(tech, name, temperature)
 
 
+@shared
 def gate_leakage(tech: Tech, gate_type: int, num_input: int, width_n, width_p, temperature=300):
     """Average leakage current (A) of a logic gate over its input states."""
     f = tech.feature_size
@@ -408,6 +444,7 @@ def _resistance_width(tech: Tech, width):
     return jnp.where(is_planar(tech), width, _effective_width(tech, units))
 
 
+@shared
 def on_resistance(tech: Tech, width, mos_type: int, temperature=300):
     """Effective on-resistance (ohm) of a transistor of ``width`` (m) when switching."""
     weff = _resistance_width(tech, width)
@@ -415,6 +452,7 @@ def on_resistance(tech: Tech, width, mos_type: int, temperature=300):
     return exact_div(tech.effective_resistance_multiplier * tech.vdd, _current(tech, name, temperature) * weff)
 
 
+@shared
 def on_resistance_normal(tech: Tech, width, mos_type: int, temperature=300):
     """On-resistance (ohm) Vdd / Ion of a transistor of ``width`` (m), without the switching multiplier."""
     weff = _resistance_width(tech, width)
@@ -422,6 +460,7 @@ def on_resistance_normal(tech: Tech, width, mos_type: int, temperature=300):
     return exact_div(tech.vdd, _current(tech, name, temperature) * weff)
 
 
+@shared
 def transconductance(tech: Tech, width, mos_type: int):
     """Transconductance (S) of a transistor of ``width`` (m)."""
     f = tech.feature_size
@@ -452,6 +491,7 @@ def horowitz(tr, beta, ramp_input):
 # ----------------------------------------------------------------------------------------------
 # pass gates, sizing
 # ----------------------------------------------------------------------------------------------
+@shared
 def pass_gate_area(tech: Tech, width_n, width_p, num_fold):
     """Layout of a transmission gate folded ``num_fold`` times: ``(area m^2, height m, width m)``.
 
@@ -479,6 +519,7 @@ def pass_gate_area(tech: Tech, width_n, width_p, num_fold):
     return width * height, height, width
 
 
+@shared
 def enlarge_size(tech: Tech, width_n, width_p, height_region):
     """Enlarge small devices to the largest size that keeps the same cell area: ``(width_n, width_p)`` in m.
 

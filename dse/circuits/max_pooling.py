@@ -13,8 +13,9 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import f64, select_by_count, std_height
-from dse.circuits.comparator import Comparator, comparator
+from dse.circuits.cell_layout import Latency, Power, calibrated, f64, select_by_count, std_height
+from dse.circuits.comparator import Comparator, comparator, comparator_latency, comparator_power
+from dse.interconnect import clock_cycles
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -104,3 +105,47 @@ def max_pooling(tech, prm, num_bit, num_max_pooling, width_array, *, window: int
         cap_inv_input=c_inv[0], cap_inv_output=c_inv[1], cap_nand_input=c_nand[0], cap_nand_output=c_nand[1],
         cap_nor_input=c_nor[0], cap_nor_output=c_nor[1], cap_nor2_input=c_nor2[0], cap_nor2_output=c_nor2[1],
     )
+
+
+def max_pooling_latency(mp: MaxPooling, tech, prm, ramp_input, cap_load, num_read, *, clk_freq=None) -> Latency:
+    """Latency of ``num_read`` poolings by every unit (broadcasts over a layer axis).
+
+    One comparator stage: half of an N-bit ripple through the 1-bit comparator cells, then
+    the N-input NOR, an inverter and a transmission gate driving ``cap_load`` (F).
+    Synchronous mode: the stage in whole cycles of ``clk_freq`` (default ``prm.clk_freq``);
+    then times the comparator stages and ``num_read``. Manual: "Max pooling".
+    """
+    t = prm.temp
+    comp = comparator_latency(mp.comparator, tech, prm, ramp_input, mp.cap_inv_output * 2, 1.0)
+    delay = comp.read_latency * mp.num_bit / 2
+    r_nor = fm.on_resistance(tech, mp.width_nor2_n, L.NMOS, t) * 2
+    d_nor, _ = fm.horowitz(r_nor * (mp.cap_inv_input * 2 + mp.num_bit * mp.cap_inv_output), 0.0, 1e20)
+    r_inv = fm.on_resistance(tech, mp.width_inv_n, L.NMOS, t) * 2
+    d_inv, ramp_inv = fm.horowitz(r_inv * (mp.cap_inv_input + mp.cap_nor2_output), 0.0, 1e20)
+    # the transmission gate is modelled as the inverter's NMOS
+    d_tg, ramp = fm.horowitz(r_inv * (mp.cap_inv_input * 2 + cap_load), 0.0, ramp_inv)
+    delay = delay + d_nor + d_inv + d_tg
+    delay = clock_cycles(prm, delay, clk_freq)
+    lat = delay * mp.num_stage * num_read
+    return Latency(read_latency=lat, write_latency=jnp.zeros_like(lat), ramp_output=ramp)
+
+
+def max_pooling_power(mp: MaxPooling, tech, prm, num_read) -> Power:
+    """Dynamic energy (J) of ``num_read`` poolings by all units and leakage (W).
+
+    Per N-bit comparator: the glue logic (AND, NOR, two inverters, N-input NOR; control
+    activity ``epsilon`` in validated mode) plus half of the N 1-bit cells switching.
+    Leakage counts one inverter per comparator (as the reference). Manual: "Max pooling".
+    """
+    vdd = tech.vdd
+    leakage = (fm.gate_leakage(tech, L.INV, 1, mp.width_inv_n, mp.width_inv_p, prm.temp) * vdd
+               * mp.num_comparator * mp.num_max_pooling)
+    cell = comparator_power(mp.comparator, tech, prm, 1.0, 1.0)
+    e = (mp.cap_nand_input + mp.cap_inv_output) * vdd * vdd
+    e = e + (mp.cap_nor_input + mp.cap_inv_output) * vdd * vdd
+    e = e + (mp.cap_inv_input + mp.cap_inv_output) * vdd * vdd * 2
+    e = e + (mp.cap_nor2_input + mp.cap_inv_output) * vdd * vdd
+    e = e * calibrated(prm, prm.epsilon)
+    e = e + cell.read_dynamic_energy * mp.num_bit / 2
+    e = e * mp.num_comparator * mp.num_max_pooling * num_read
+    return Power(read_dynamic_energy=e, write_dynamic_energy=jnp.zeros_like(e), leakage=leakage)

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from dse.circuits import formula
 from dse.pytree import pytree_dataclass
-from dse.tech.layout import INV, NAND, MAX_TRANSISTOR_HEIGHT, MIN_NMOS_SIZE
+from dse.tech.layout import INV, NAND, NMOS, MAX_TRANSISTOR_HEIGHT, MIN_NMOS_SIZE
 
 
 @pytree_dataclass
@@ -122,3 +122,53 @@ def multilevel_sa_encoder(tech, prm, *, num_level, num_encoder, width_array, ena
         cap_nand_input=cni, cap_nand_output=cno, cap_nand_lg_input=cli,
         area=area, height=height, width=width, enabled=enabled * jnp.ones_like(area),
     )
+
+
+def gate_leakage_n(tech, gate_type: int, num_input, width_n, width_p, temperature=300):
+    """Leakage current (A) of a NAND or NOR gate with a traced number of inputs.
+
+    Two-input gates use the two-input leakage ratio, any other count the three-input one
+    (as :func:`dse.circuits.formula.gate_leakage` does for a static count).
+    """
+    n = jnp.asarray(num_input, jnp.float64)
+    two = formula.gate_leakage(tech, gate_type, 2, width_n, width_p, temperature)
+    three = formula.gate_leakage(tech, gate_type, 3, width_n, width_p, temperature)
+    return jnp.where(n == 2, two, three * n / 3.0)
+
+
+def _special(tech, prm):
+    return (tech.feature_size <= 2e-9) & (prm.speciallayout > 0)
+
+
+def encoder_latency(enc: MultilevelSAEncoder, tech, prm, ramp_input=1e20):
+    """Delay (s) of one encoding: the comparator-side inverter, then the wide NAND of an output bit.
+
+    Returns ``(latency s, ramp_output 1/s)``. Nanosheet nodes with the special layout
+    have 1.5x the NAND pull-down resistance.
+    """
+    temp = prm.temp
+    r_inv = formula.on_resistance(tech, enc.width_inv_n, NMOS, temp)
+    d1, ramp1 = formula.horowitz(r_inv * (enc.cap_inv_output + 2.0 * enc.cap_nand_input), 0.0, ramp_input)
+    r_nand = formula.on_resistance(tech, enc.width_nand_n, NMOS, temp) * 2.0
+    r_nand = jnp.where(_special(tech, prm), r_nand * 1.5, r_nand)
+    d2, ramp2 = formula.horowitz(r_nand * (enc.cap_nand_output + enc.cap_nand_lg_input * enc.num_input), 0.0, ramp1)
+    return (d1 + d2) * enc.enabled, ramp2
+
+
+def encoder_leakage(enc: MultilevelSAEncoder, tech, prm):
+    """Leakage power (W) of the encoders: NAND2 and inverters per comparator, wide NANDs per bit.
+
+    Their read energy is zero in the reference model.
+    """
+    temp = prm.temp
+    fs = tech.feature_size
+    vdd = tech.vdd
+    n_cmp = (enc.num_level - 1.0) * enc.num_encoder
+    leak = formula.gate_leakage(tech, NAND, 2, enc.width_nand_n, enc.width_nand_p, temp) * vdd * n_cmp
+    leak = leak + gate_leakage_n(tech, NAND, enc.num_input, enc.width_nand_n, enc.width_nand_p, temp) * vdd \
+        * enc.num_gate * enc.num_encoder
+    inv_factor = jnp.where((jnp.abs(fs - 2e-9) < 1e-12) & (prm.speciallayout > 0), 1.0 / 2.0,
+                           jnp.where((jnp.abs(fs - 1e-9) < 1e-12) & (prm.speciallayout > 0), 10.5 / 16.0, 1.0))
+    leak = leak + formula.gate_leakage(tech, INV, 1, enc.width_inv_n, enc.width_inv_p, temp) * vdd * 5.0 \
+        * n_cmp * inv_factor
+    return leak * enc.enabled

@@ -271,3 +271,74 @@ def column_power(mlsa: MultilevelSenseAmp, prm, res):
     p = jnp.where(jnp.isinf(x), 1e-6, jnp.where(x == 0, 0.0, p))
     p = jnp.where(mlsa.current_mode > 0, p, jnp.where(jnp.isinf(x), 1e-6, 0.0))
     return p * (1 + 1.3e-3 * (prm.temp - 300))
+
+
+# ---------------------------------------------------------------------------------------
+# Read energy of the flash ADC. These take the state of ONE design point (0-d fields; map
+# over points with ``jax.vmap``); column resistances may have any shape.
+# ---------------------------------------------------------------------------------------
+#: bound on the comparators of a flash ADC (10-bit ADC / 8-bit cell) for the vectorized
+#: sum over the reference ladder
+MAX_LEVELS = 1024
+
+
+def mlsa_column_time(mlsa: MultilevelSenseAmp, prm):
+    """Time (s) a column's comparators draw static current during one conversion.
+
+    Current sensing: the settling time of the slower extreme reference column (as in
+    :func:`mlsa_latency`); voltage sensing: 1 ns.
+    """
+    lat = jnp.maximum(column_latency_table(mlsa, prm, mlsa.r_ref_last), column_latency_table(mlsa, prm, mlsa.r_ref_1))
+    return jnp.where(mlsa.current_mode > 0, lat, 1e-9)
+
+
+def mlsa_reference_power(mlsa: MultilevelSenseAmp, prm):
+    """Static power (W) of the reference columns charged to one ADC (one design point).
+
+    The inner reference columns (ladder indices 1 .. level_output - 3) draw the column
+    power at their own resistance, shared by ``dumcolshared`` ADCs.
+    """
+    i = jnp.arange(1, MAX_LEVELS - 1, dtype=jnp.float64)
+    p = column_power(mlsa, prm, reference_resistance(mlsa, i))
+    p = jnp.where(i < mlsa.level_output - 2.0, p, 0.0)
+    return jnp.sum(p, axis=-1) / mlsa.dumcolshared
+
+
+def mlsa_switching_energy(mlsa: MultilevelSenseAmp, tech, prm, reference_energy_peri):
+    """Dynamic energy (J) of one comparator for one conversion.
+
+    Charges the column/sense-amplifier interface at the node's sense read voltage
+    (:data:`VREAD`), the reference column activation (``reference_energy_peri``, J, shared by
+    ``dumcolshared`` ADCs: the SRAM word line a dummy column sees, 0 for 1T1R), and the
+    latch and encoder interface at vdd. One comparator's share of the column capacitance
+    is ``1 / (level_output - 1)`` taken as an integer division (0 beyond two levels), as
+    the reference computes it.
+    """
+    vr2 = jnp.asarray(VREAD)[prm.node_index] ** 2
+    vdd2 = tech.vdd * tech.vdd
+    share = jnp.floor(1.0 / (mlsa.level_output - 1.0))     # integer division in the reference
+    dcs = mlsa.dumcolshared
+    gn, gp = mlsa.gatecap_senseamp_n, mlsa.gatecap_senseamp_p
+    jn, jp = mlsa.junctioncap_senseamp_n, mlsa.junctioncap_senseamp_p
+    # the mirror node also sees the input gate in current sensing
+    mirror = jnp.where(mlsa.current_mode > 0, jn + gn, jn)
+    return ((mlsa.column_cap * 2.0) * (share + 1.0 / dcs) / 2.0 * vr2
+            + reference_energy_peri / dcs
+            + (gn * 2.0 + mirror * share + mirror / dcs) * vr2
+            + (gp * 2.0 + gn) * vdd2
+            + (gp * 3.0 + gn * 3.0 + (jp + jn) * 3.0 + jp) * vdd2
+            + (gp + gn) * vdd2)
+
+
+def mlsa_column_energy(mlsa: MultilevelSenseAmp, tech, prm, res, reference_energy_peri):
+    """Energy (J) of one conversion of a column of resistance ``res`` (ohm), elementwise.
+
+    ``(level_output - 1) * E_switch + max((P(res) + P_ref) * T, 0)``: comparator switching,
+    then the static power of the column's comparators and of its share of the reference
+    columns over the conversion time. A NaN column (no active row in sequential read)
+    keeps only the switching part: the reference's ``max`` drops NaN.
+    """
+    e_sw = mlsa_switching_energy(mlsa, tech, prm, reference_energy_peri)
+    static = (column_power(mlsa, prm, res) + mlsa_reference_power(mlsa, prm)) * mlsa_column_time(mlsa, prm)
+    static = jnp.where(static > 0, static, 0.0)   # max(x, 0) that maps NaN to 0
+    return e_sw * (mlsa.level_output - 1.0) + static

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 from dse.circuits import formula as fm
 from dse.circuits.cell_layout import NONE, apply_layout, f64, fits, min_cell_width, std_height, c_int
 from dse.circuits.switch_matrix import size_pass_gate
+from dse.circuits.cell_layout import Latency, Power
 from dse.pytree import pytree_dataclass, static_field
 from dse.tech import layout as L
 
@@ -91,3 +92,25 @@ def mux(tech, prm, num_input, num_selection, res_tg, *, fpga: bool = False, new_
         cap_tg_gate_n=fm.gate_cap(tech, w_tg_n), cap_tg_gate_p=fm.gate_cap(tech, w_tg_p), cap_tg_drain=c_tg_drain,
         fpga=fpga,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# latency, energy, leakage
+# ----------------------------------------------------------------------------------------------
+def mux_latency(m: Mux, cap_load, num_read) -> Latency:
+    """Delay (s) of ``num_read`` selections: 2.3 RC (0 to 90 %) of one gate charging its drain,
+    half its gate capacitance and ``cap_load`` (F). Manual: "Multiplexer"."""
+    tr = m.res_tg * (m.cap_tg_drain + 0.5 * m.cap_tg_gate_n + 0.5 * m.cap_tg_gate_p + cap_load)
+    lat = 2.3 * tr * num_read
+    zero = jnp.zeros_like(lat)
+    return Latency(read_latency=lat, write_latency=zero, ramp_output=zero)
+
+
+def mux_power(m: Mux, tech, cell, num_read) -> Power:
+    """Energy (J) of ``num_read`` selections (one gate per output turns on and passes the read
+    voltage); no leakage. Manual: "Multiplexer"."""
+    e = m.cap_tg_gate_n * m.num_input * tech.vdd * tech.vdd
+    e = e + (m.cap_tg_drain * 2) * m.num_input * cell.read_voltage * cell.read_voltage
+    e = e * num_read
+    zero = jnp.zeros_like(e)
+    return Power(read_dynamic_energy=e, write_dynamic_energy=zero, leakage=zero)

@@ -15,8 +15,8 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import (NONE, REGULAR_ROW, apply_layout, f64, fits, metal_pitches,
-                                      safe_div, std_height, c_int)
+from dse.circuits.cell_layout import (NONE, REGULAR_ROW, Latency, Power, apply_layout, calibrated, f64, fits,
+                                      metal_pitches, safe_div, std_height, c_int)
 from dse.pytree import pytree_dataclass, static_field
 from dse.tech import layout as L
 
@@ -177,3 +177,101 @@ def row_decoder(tech, prm, num_addr_row, *, mode: int = REGULAR_ROW, mux: bool =
         cap_driver_inv_input=c_drv_in, cap_driver_inv_output=c_drv_out,
         mode=mode, mux=mux, parallel=parallel,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# latency, energy, leakage
+# ----------------------------------------------------------------------------------------------
+def row_decoder_latency(d: RowDecoder, tech, ramp_input, cap_load1, cap_load2, res_load, col_num, num_read,
+                        num_write) -> Latency:
+    """Delay (s) of one decode, times ``num_read`` / ``num_write``, and the output slope (1/s).
+
+    A chain of Horowitz stages: address inverter (loading two NAND inputs, or the load when
+    there is no predecoder), NAND2 predecoder (loading a quarter of the NOR inputs), NOR, then
+    either two driver inverters (regular decoder; the last one drives ``cap_load1`` (F) through a
+    line of ``res_load`` (ohm) spread over ``col_num`` cells) or the mux-enable NAND + inverter
+    pair driving the pass-gate NMOS gates ``cap_load1`` and PMOS gates ``cap_load2`` (F).
+    The same delay is used for reads and writes. Manual: "Row decoder".
+    """
+    zero = jnp.zeros_like(f64(d.cap_inv_output))
+    has_nand = d.num_nand > 0
+    has_nor = d.num_nor > 0
+    r_inv = fm.on_resistance(tech, d.width_inv_n, L.NMOS)
+    r_nand = fm.on_resistance(tech, d.width_nand_n, L.NMOS)
+    r_nor = fm.on_resistance(tech, d.width_nor_p, L.PMOS) * 2
+    r_drv_n = fm.on_resistance(tech, d.width_driver_inv_n, L.NMOS)
+    r_drv_p = fm.on_resistance(tech, d.width_driver_inv_p, L.PMOS)
+
+    tr = r_inv * (d.cap_inv_output + jnp.where(has_nand, d.cap_nand_input * 2, cap_load1))
+    t_inv, ramp_inv = fm.horowitz(tr, 0.0, ramp_input)
+    tr = r_nand * 2 * (d.cap_nand_output + jnp.where(has_nor, d.cap_nor_input * d.num_nor / 4, cap_load1))
+    t_nand, ramp_nand = fm.horowitz(tr, 0.0, ramp_inv)
+    ramp_nand = jnp.where(has_nand, ramp_nand, 1e20)
+    tr = r_nor * (d.cap_nor_output + (d.cap_nand_input if d.mux else d.cap_inv_input))
+    t_nor, ramp_nor = fm.horowitz(tr, 0.0, ramp_nand)
+    ramp_nor = jnp.where(has_nor, ramp_nor, 1e20)
+    delay = t_inv + jnp.where(has_nand, t_nand, zero) + jnp.where(has_nor, t_nor, zero)
+    # slope at the end of the predecoding chain (the output stages below overwrite it)
+    if d.mux:
+        tr = r_nand * (d.cap_nand_output + d.cap_inv_input)
+        t1, ramp1 = fm.horowitz(tr, 0.0, ramp_nor)
+        tr = r_drv_p * (d.cap_driver_inv_output + d.cap_driver_inv_input + cap_load1)
+        t2, ramp2 = fm.horowitz(tr, 0.0, ramp1)
+        tr = r_drv_n * (d.cap_driver_inv_output + cap_load2)
+        t3, _ = fm.horowitz(tr, 0.0, ramp2)
+        delay = delay + t1 + t2 + t3
+        ramp_out = ramp2          # the reference hands on the slope of the middle inverter
+    else:
+        tr = r_drv_n * (d.cap_driver_inv_output + d.cap_driver_inv_input)
+        t1, ramp1 = fm.horowitz(tr, 0.0, ramp_nor)
+        # the last inverter also charges the distributed line (half its RC, plus its share per cell)
+        tr = (r_drv_p * (d.cap_driver_inv_output + cap_load1)
+              + (res_load * (cap_load1 + cap_load1 / col_num)) / 2)
+        t2, _ = fm.horowitz(tr, 0.0, ramp1)
+        delay = delay + t1 + t2
+        ramp_out = ramp1
+    return Latency(read_latency=delay * num_read, write_latency=delay * num_write, ramp_output=ramp_out)
+
+
+def _nor_leakage(tech, num_inputs, width_n):
+    """Leakage current (A) of a NOR gate with a traced fan-in (the 2-input or the 3-input state average)."""
+    # an INV with no PMOS leaks half the NMOS off-current: twice that is one NMOS
+    i_n = 2 * fm.gate_leakage(tech, L.INV, 1, width_n, 0.0 * width_n)
+    ratio = jnp.where(num_inputs == 2, L.AVG_RATIO_LEAK_2INPUT_NOR, L.AVG_RATIO_LEAK_3INPUT_NOR)
+    return ratio * (i_n * num_inputs)
+
+
+def row_decoder_power(d: RowDecoder, tech, prm, num_read, num_write) -> Power:
+    """Dynamic energy (J) of ``num_read`` / ``num_write`` decodes and leakage (W).
+
+    Each decode charges the address inverters and the predecoder lines they drive, one active
+    NAND2 group in four, one NOR output and the output stage. Read energy carries the
+    control-circuit activity ``epsilon`` in validated mode. Manual: "Row decoder".
+    """
+    vdd = tech.vdd
+    v2 = vdd * vdd
+    n = d.num_addr_row
+    leak_inv = fm.gate_leakage(tech, L.INV, 1, d.width_inv_n, d.width_inv_p)
+    leak_nand = fm.gate_leakage(tech, L.NAND, 2, d.width_nand_n, d.width_nand_p)
+    leakage = (leak_inv * vdd * d.num_inv + leak_nand * vdd * d.num_nand
+               + _nor_leakage(tech, d.num_nor_inputs, d.width_nor_n) * vdd * d.num_nor)
+    if d.mux:
+        leakage = leakage + leak_nand * vdd * d.num_nor + leak_inv * vdd * 2 * d.num_nor
+    else:
+        leak_drv = fm.gate_leakage(tech, L.INV, 1, d.width_driver_inv_n, d.width_driver_inv_p)
+        leakage = leakage + leak_drv * vdd * 2 * d.num_nor
+
+    pairs = jnp.floor(n / 2) * 2           # address bits that feed NAND2 predecoders (int division)
+    e = (d.cap_inv_input + d.cap_nand_input * 2) * v2 * pairs
+    e = e + (d.cap_inv_input + d.cap_nor_input * d.num_nor / 2) * v2 * (n - pairs)
+    e = e + (d.cap_nand_output + d.cap_nor_input * d.num_nor / 4) * v2 * d.num_nand / 4
+    if d.mux:
+        e = e + (d.cap_nor_output + d.cap_nand_input) * v2
+        e = e + ((d.cap_nand_output + d.cap_driver_inv_input) * v2
+                 + (d.cap_driver_inv_output + d.cap_driver_inv_input) * v2
+                 + d.cap_driver_inv_output * v2)
+    else:
+        e = e + (d.cap_nor_output + d.cap_inv_input) * v2
+        e = e + (d.cap_driver_inv_input + d.cap_driver_inv_output) * v2 * 2
+    read = e * num_read * calibrated(prm, prm.epsilon)
+    return Power(read_dynamic_energy=read, write_dynamic_energy=e * num_write, leakage=leakage)

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax.numpy as jnp
+
 from dse.circuits import formula as fm
 from dse.circuits.cell_layout import NONE, apply_layout, f64, fin_factor
+from dse.circuits.cell_layout import Latency, Power
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -60,3 +63,28 @@ def sense_amp(tech, num_col, pitch_sense_amp, sense_voltage=0.1, *, current_sens
            + fm.drain_cap(tech, k * L.W_SENSE_MUX * F, L.NMOS, pitch))
     return SenseAmp(num_col=f64(num_col), pitch_sense_amp=pitch, sense_voltage=f64(sense_voltage) + 0 * F,
                     area=area, height=height, width=width, cap_load=cap)
+
+
+# ----------------------------------------------------------------------------------------------
+# latency, energy, leakage
+# ----------------------------------------------------------------------------------------------
+def sense_amp_latency(a: SenseAmp, tech, num_read) -> Latency:
+    """Resolution time (s) of ``num_read`` senses: the latch's (C / gm) time constant times
+    ln(vdd / sense_voltage). Manual: "Sense amplifier"."""
+    F = tech.feature_size
+    k = fin_factor(tech)
+    gm = fm.transconductance(tech, k * L.W_SENSE_N * F, L.NMOS) + fm.transconductance(tech, k * L.W_SENSE_P * F,
+                                                                                      L.PMOS)
+    lat = a.cap_load / gm * jnp.log(tech.vdd / a.sense_voltage) * num_read
+    zero = jnp.zeros_like(lat)
+    return Latency(read_latency=lat, write_latency=zero, ramp_output=zero)
+
+
+def sense_amp_power(a: SenseAmp, tech, num_read, num_read_cell_per_operation) -> Power:
+    """Energy (J) of ``num_read`` senses by ``min(num_read_cell_per_operation, num_col)``
+    amplifiers and leakage (W) of the enable devices. Manual: "Sense amplifier"."""
+    F = tech.feature_size
+    w_en = fin_factor(tech) * L.W_SENSE_EN * F
+    leakage = fm.gate_leakage(tech, L.INV, 1, w_en, 0.0 * w_en) * tech.vdd * a.num_col
+    e = a.cap_load * tech.vdd * tech.vdd * (jnp.minimum(f64(num_read_cell_per_operation), a.num_col) * num_read)
+    return Power(read_dynamic_energy=e, write_dynamic_energy=jnp.zeros_like(e), leakage=leakage)

@@ -18,6 +18,9 @@ from dse.circuits import formula as fm
 from dse.circuits.adder import adder as make_adder, special_layout
 from dse.circuits.cell_layout import NONE, apply_layout, f64, std_height
 from dse.circuits.dff import DFF, dff as make_dff
+from dse.circuits.adder import adder_latency, adder_power
+from dse.circuits.cell_layout import Latency, Power
+from dse.circuits.dff import dff_latency, dff_power
 from dse.pytree import pytree_dataclass, static_field
 from dse.tech import layout as L
 
@@ -88,3 +91,48 @@ def shift_add(tech, prm, num_unit, num_adder_bit, num_read_pulse, *, spiking: bo
                     num_inv=num_unit, num_nand=num_nand, width_inv_n=w_inv_n, width_inv_p=w_inv_p,
                     width_nand_n=w_nand_n, width_nand_p=w_nand_p, area=area, height=height, width=width,
                     adder=add, dff=d, spiking=spiking)
+
+
+# ----------------------------------------------------------------------------------------------
+# latency, energy, leakage
+# ----------------------------------------------------------------------------------------------
+def shift_add_latency(s: ShiftAdd, tech, prm, cell, num_read):
+    """Latency of ``num_read`` shift-and-add steps and of one addition of its adder.
+
+    Binary format: one add (the adder drives a flip-flop gate) plus one register transfer per
+    step, hidden behind the next read pulse (``cell.read_pulse_width``) except for the excess and
+    the last step. Spiking format: shifting out ``2**num_adder_bit`` bits per step.
+    Returns ``(Latency, adder_read_latency)``: the unit latency is clock CYCLES in synchronous
+    mode (``num_read``, or ``num_read * 2**bits`` when spiking) and seconds otherwise; the adder's
+    single-addition latency (s; 0 when spiking) is what the subarray's pipeline model uses.
+    Manual: "Shift-add".
+    """
+    num_read = f64(num_read)
+    sync = prm.synchronous != 0
+    if s.spiking:
+        bits_per_dff = 2.0 ** s.num_adder_bit
+        step = dff_latency(s.dff, prm, bits_per_dff).read_latency
+        cycles = bits_per_dff * num_read
+        add_lat = jnp.zeros_like(step)
+    else:
+        add_lat = adder_latency(s.adder, tech, prm, 1e20, s.dff.cap_tg_drain, 1.0).read_latency
+        step = add_lat + dff_latency(s.dff, prm, 1.0).read_latency
+        cycles = num_read
+    hidden = jnp.where(step > cell.read_pulse_width, (step - cell.read_pulse_width) * (num_read - 1), 0.0)
+    lat = jnp.where(sync, cycles + 0 * step, hidden + step)
+    zero = jnp.zeros_like(lat)
+    return Latency(read_latency=lat, write_latency=zero, ramp_output=zero), add_lat
+
+
+def shift_add_power(s: ShiftAdd, tech, prm, num_read) -> Power:
+    """Energy (J) of ``num_read`` shift-and-add steps of all units and leakage (W).
+
+    All adders and all flip-flops switch each step (the flip-flops with the validated ``gamma``).
+    Manual: "Shift-add".
+    """
+    d = dff_power(s.dff, tech, prm, num_read, s.dff.num_dff, prm.validated)
+    if s.spiking:
+        return d
+    a = adder_power(s.adder, tech, prm, num_read, s.adder.num_adder)
+    return Power(read_dynamic_energy=a.read_dynamic_energy + d.read_dynamic_energy,
+                 write_dynamic_energy=jnp.zeros_like(d.read_dynamic_energy), leakage=a.leakage + d.leakage)

@@ -14,9 +14,10 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import REGULAR_ROW, f64, std_height
-from dse.circuits.row_decoder import RowDecoder, row_decoder
-from dse.circuits.sense_amp import SenseAmp, sense_amp
+from dse.circuits.cell_layout import REGULAR_ROW, Latency, Power, f64, std_height
+from dse.circuits.row_decoder import RowDecoder, row_decoder, row_decoder_latency, row_decoder_power
+from dse.circuits.sense_amp import SenseAmp, sense_amp, sense_amp_latency, sense_amp_power
+from dse.interconnect import clock_cycles
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -91,3 +92,32 @@ def sigmoid(tech, prm, cell, num_y_bit, num_entry, num_function, *, new_height=N
                    cap_row1=cap_row1, cap_col=cap_col, res_row=res_row, res_col=res_col,
                    res_cell_access=res_cell_access, cap_cell_access=cap_cell_access, cap_sram_cell=cap_sram_cell,
                    wl_decoder=dec, sense_amp=sa, area_unit=area_unit, area=area, height=height, width=width)
+
+
+def sigmoid_latency(sg: Sigmoid, tech, prm, num_read, *, clk_freq=None) -> Latency:
+    """Latency of ``num_read`` look-ups by all units in parallel (broadcasts over a layer axis):
+    word-line decode (the decoder's last stage sees no word-line load, as in the reference)
+    plus sensing; the bit-line delay is not counted. Synchronous mode: one look-up in whole
+    cycles of ``clk_freq`` (default ``prm.clk_freq``), times ``num_read``; asynchronous: s.
+    Manual: "Activation (sigmoid)"."""
+    wl = row_decoder_latency(sg.wl_decoder, tech, 1e20, 0.0, sg.cap_sram_cell, sg.res_row, sg.num_y_bit, 1.0, 1.0)
+    sa = sense_amp_latency(sg.sense_amp, tech, 1.0)
+    t = clock_cycles(prm, wl.read_latency + sa.read_latency, clk_freq)
+    lat = t * num_read
+    return Latency(read_latency=lat, write_latency=jnp.zeros_like(lat), ramp_output=jnp.zeros_like(lat))
+
+
+def sigmoid_power(sg: Sigmoid, tech, prm, cell, num_read) -> Power:
+    """Energy (J) of ``num_read`` look-ups by each of the ``num_function`` units (one decode and
+    one sense each) and leakage (W) of one unit: two inverters per SRAM cell, the decoder and
+    the sense amplifiers (the reference counts a single unit's leakage). Manual: "Activation
+    (sigmoid)"."""
+    wl = row_decoder_power(sg.wl_decoder, tech, prm, 1.0, 1.0)
+    sa = sense_amp_power(sg.sense_amp, tech, 1.0, 1.0)
+    e = (wl.read_dynamic_energy + sa.read_dynamic_energy) * (num_read * sg.num_function)
+    fin = jnp.where(f64(tech.technode) <= 14, 2.0, 1.0)
+    F = tech.feature_size
+    leakage = fm.gate_leakage(tech, L.INV, 1, cell.width_sram_cell_nmos * fin * F, cell.width_sram_cell_pmos * fin * F,
+                              prm.temp) * tech.vdd * 2
+    leakage = leakage * (sg.num_y_bit * sg.num_entry) + wl.leakage + sa.leakage
+    return Power(read_dynamic_energy=e, write_dynamic_energy=jnp.zeros_like(e), leakage=leakage)

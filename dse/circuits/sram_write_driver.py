@@ -14,6 +14,7 @@ import jax.numpy as jnp
 
 from dse.circuits import formula as fm
 from dse.circuits.cell_layout import NONE, apply_layout, f64, fits, std_height, c_int
+from dse.circuits.cell_layout import Latency, Power
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -51,3 +52,29 @@ def sram_write_driver(tech, num_col, *, new_height=None, new_width=None, option:
     c_in, c_out = fm.gate_capacitance(tech, L.INV, 1, w_n, w_p, h_inv)
     return SRAMWriteDriver(num_col=num_col, width_inv_n=w_n, width_inv_p=w_p, area=area, height=height,
                            width=width, cap_inv_input=c_in, cap_inv_output=c_out)
+
+
+# ----------------------------------------------------------------------------------------------
+# latency, energy, leakage
+# ----------------------------------------------------------------------------------------------
+def sram_write_driver_latency(w: SRAMWriteDriver, tech, ramp_input, cap_load, res_load, num_write) -> Latency:
+    """Delay (s) of ``num_write`` writes: two Horowitz inverter stages, the second driving the bit
+    line ``cap_load`` (F) through ``res_load`` (ohm). Manual: "SRAM write driver"."""
+    r_p = fm.on_resistance(tech, w.width_inv_p, L.PMOS)
+    t1, ramp1 = fm.horowitz(r_p * (w.cap_inv_output + w.cap_inv_input), 0.0, ramp_input)
+    r_n = fm.on_resistance(tech, w.width_inv_n, L.NMOS)
+    t2, ramp2 = fm.horowitz(r_n * (cap_load + w.cap_inv_output) + res_load * cap_load / 2, 0.0, ramp1)
+    lat = (t1 + t2) * num_write
+    return Latency(read_latency=jnp.zeros_like(lat), write_latency=lat, ramp_output=ramp2)
+
+
+def sram_write_driver_power(w: SRAMWriteDriver, tech, num_write, num_write_cell_per_operation,
+                            activity_col_write) -> Power:
+    """Energy (J) of ``num_write`` writes of ``min(num_write_cell_per_operation, num_col *
+    activity_col_write)`` columns and leakage (W) of three inverters per column.
+    Manual: "SRAM write driver"."""
+    v2 = tech.vdd * tech.vdd
+    leakage = fm.gate_leakage(tech, L.INV, 1, w.width_inv_n, w.width_inv_p) * tech.vdd * 3 * w.num_col
+    cols = jnp.minimum(f64(num_write_cell_per_operation), w.num_col * activity_col_write)
+    e = (w.cap_inv_output + w.cap_inv_input) * v2 * cols * num_write
+    return Power(read_dynamic_energy=jnp.zeros_like(e), write_dynamic_energy=e, leakage=leakage)

@@ -17,6 +17,8 @@ from dse.circuits import formula as fm
 from dse.circuits.cell_layout import (NONE, apply_layout, f64, fin_factor, fits, is_finfet_or_gaa,
                                       min_cell_height, min_cell_width, c_int)
 from dse.circuits.dff import DFF, dff as make_dff
+from dse.circuits.cell_layout import Latency, Power
+from dse.circuits.dff import dff_latency, dff_power
 from dse.pytree import pytree_dataclass, static_field
 from dse.tech import layout as L
 
@@ -107,3 +109,50 @@ def switch_matrix(tech, prm, num_output, res_tg, *, mode: int = L.ROW_MODE, new_
         area=area, height=height, width=width, cap_tg_gate_n=fm.gate_cap(tech, w_tg_n),
         cap_tg_gate_p=fm.gate_cap(tech, w_tg_p), cap_tg_drain=c_tg_drain, dff=d, mode=mode,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# latency, energy, leakage
+# ----------------------------------------------------------------------------------------------
+def switch_matrix_latency(m: SwitchMatrix, tech, prm, ramp_input, num_read, num_write, *, unit_cap, unit_res,
+                          drive_cap_in=0.0, num_col=None) -> Latency:
+    """Line-switching delay of ``num_read`` reads (s) and ``num_write`` writes.
+
+    Read: distributed-RC (0.69 / 0.38 Elmore) delay of the gate's own output and one repeater
+    section of the line: ``num_col / (buffernumber + 1)`` cells of ``unit_cap`` (F) and
+    ``unit_res`` (ohm) each, plus, with repeaters, the repeater input ``drive_cap_in`` (F).
+    ``unit_cap`` / ``unit_res`` are the per-cell row capacitance and resistance the subarray
+    computes (the reference passes them through its global parameters); ``num_col`` defaults to
+    ``prm.num_col_sub_array``. Write: Horowitz delay of the same time constant per write, plus
+    the shift register's latency (clock CYCLES in synchronous mode, so this sum is only
+    meaningful in asynchronous mode; the inference flow does not use it). Manual: "Switch matrix".
+    """
+    cols = prm.num_col_sub_array if num_col is None else num_col
+    cap_out = m.cap_tg_drain * 2 + m.cap_tg_gate_n * 0.5 + m.cap_tg_gate_p * 0.5
+    sections = cols / (prm.buffernumber + 1)
+    tr = m.res_tg * cap_out * 0.69 + unit_cap * sections * (0.69 * m.res_tg + 0.38 * unit_res * sections)
+    tr = tr + jnp.where(prm.buffernumber == 0, 0.0, (unit_cap * sections * 0.69 + 0.69 * m.res_tg) * drive_cap_in)
+    reg = dff_latency(m.dff, prm, num_read)
+    t_write, ramp = fm.horowitz(tr, 0.0, ramp_input)
+    return Latency(read_latency=tr * num_read, write_latency=t_write * num_write + reg.read_latency,
+                   ramp_output=ramp)
+
+
+def switch_matrix_power(m: SwitchMatrix, tech, prm, cell, num_read, activity_row_read) -> Power:
+    """Read energy (J) of ``num_read`` operations and leakage (W) of a neuro-mode switch matrix.
+
+    Row mode: the gates of the ``num_output * activity_row_read`` selected lines switch and pass
+    the read voltage (three drain loads); column mode has no read energy. The shift register
+    clocks all ``num_output`` flip-flops ``num_read`` times (no calibration factor) and is the
+    only leakage. Write energy is not modelled (``write_dynamic_energy`` is 0; the inference flow
+    does not use it). Manual: "Switch matrix".
+    """
+    v2 = tech.vdd * tech.vdd
+    reg = dff_power(m.dff, tech, prm, num_read, m.num_output, False)
+    if m.mode == L.ROW_MODE:
+        e = (m.cap_tg_drain * 3) * cell.read_voltage * cell.read_voltage * m.num_output * activity_row_read
+        e = e + (m.cap_tg_gate_n + m.cap_tg_gate_p) * v2 * m.num_output * activity_row_read
+    else:
+        e = jnp.zeros_like(f64(m.cap_tg_drain * activity_row_read))
+    e = e * num_read + reg.read_dynamic_energy
+    return Power(read_dynamic_energy=e, write_dynamic_energy=jnp.zeros_like(e), leakage=reg.leakage)

@@ -66,7 +66,7 @@ def cmd_estimate(args) -> int:
     import numpy as np
 
     from dse.design import DesignError
-    from dse.evaluate import evaluate
+    from dse.engine import evaluate
     from dse.network import NetworkFileError
     from dse.sweep.report import format_estimate
 
@@ -103,7 +103,7 @@ def cmd_show(args) -> int:
 
     if not os.path.exists(args.result):
         return _fail(f"{args.result}: no such result file")
-    with xr.open_dataset(args.result, engine="h5netcdf") as ds:
+    with xr.open_dataset(args.result, engine="netcdf4") as ds:
         print_summary(ds.load(), path=args.result, top=args.top)
     return 0
 
@@ -115,7 +115,7 @@ def cmd_plot(args) -> int:
 
     if not os.path.exists(args.result):
         return _fail(f"{args.result}: no such result file")
-    with xr.open_dataset(args.result, engine="h5netcdf") as ds:
+    with xr.open_dataset(args.result, engine="netcdf4") as ds:
         try:
             path = plot_result(ds.load(), x=args.x, y=args.y, color=args.color, out=args.out,
                                source=args.result)

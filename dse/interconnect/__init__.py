@@ -153,3 +153,62 @@ def unit_length_res(tech, prm, wire_length):
     rho = rho / (1 - (2 * ar * width + width) * bar / (ar * width ** 2))
     rho = rho * (1 + 0.00451 * (f64(prm.temp) - 300))
     return rho / ((width * 1e-9) ** 2 * ar)
+
+
+# ----------------------------------------------------------------------------------------------
+# latency, energy and leakage of repeated wires (shared by the bus, the H-tree and the X-Y bus)
+# ----------------------------------------------------------------------------------------------
+@pytree_dataclass
+class WireLatency:
+    """Latency of a bus transfer: ``read_latency`` (s, or clock cycles in synchronous mode) and,
+    for the H-tree, ``critical_latency`` (one transfer in clock periods before rounding up;
+    0 in asynchronous mode)."""
+
+    read_latency: Any
+    critical_latency: Any
+
+
+@pytree_dataclass
+class WirePower:
+    """Dynamic energy (J) of the requested transfers and leakage power (W) of the repeaters."""
+
+    read_dynamic_energy: Any
+    leakage: Any
+
+
+def clock_cycles(prm, t, clk_freq=None):
+    """Synchronous mode: a delay ``t`` (s) rounded up to whole cycles of ``clk_freq`` (Hz,
+    default ``prm.clk_freq``); asynchronous mode: ``t`` unchanged (s)."""
+    clk = prm.clk_freq if clk_freq is None else clk_freq
+    return jnp.where(prm.synchronous != 0, jnp.ceil(t * clk), t)
+
+
+def unit_latency_wire(rw, cw, dist):
+    """Delay per unit length (s/m) of a bare RC wire segment of length ``dist`` (no repeater)."""
+    return 0.7 * rw * dist * cw * dist / dist
+
+
+def segment_latency(length, res_on, c_in, c_out, rw, cw, dist):
+    """Delay (s) of a wire of ``length`` (m): repeated every ``dist`` when it has a length (the
+    repeater count ceil(length / dist) is positive), else a bare wire (also for negative lengths)."""
+    rep = _unit_delay(res_on, c_in, c_out, rw, cw, dist)
+    wire = unit_latency_wire(rw, cw, dist)
+    return jnp.where(length > 0, length * rep, length * wire)
+
+
+def unit_length_energy(c_in, c_out, cw, dist, vdd):
+    """Switching energy per unit length (J/m) of a repeated wire, and of a bare wire; one
+    transition in two (factor 0.5)."""
+    rep = (c_in + c_out + cw * dist) * vdd * vdd / dist * 0.5
+    wire = (cw * dist) * vdd * vdd / dist * 0.5
+    return rep, wire
+
+
+def segment_energy(length, e_rep, e_wire):
+    """Switching energy (J) of one bit over a wire of ``length`` (m) (repeated when it has a length)."""
+    return jnp.where(length > 0, length * e_rep, length * e_wire)
+
+
+def unit_length_leakage(tech, prm, width_n, width_p, dist):
+    """Repeater leakage power per unit length of one wire (W/m): one inverter every ``dist``."""
+    return fm.gate_leakage(tech, L.INV, 1, width_n, width_p, prm.temp) * tech.vdd / dist

@@ -14,7 +14,8 @@ import jax.numpy as jnp
 
 from dse.circuits import formula as fm
 from dse.circuits.cell_layout import f64, std_height
-from dse.interconnect import DECREMENT, Repeater, repeater_design
+from dse.interconnect import (DECREMENT, Repeater, WireLatency, WirePower, clock_cycles, repeater_design,
+                              segment_energy, segment_latency, unit_length_energy, unit_length_leakage)
 from dse.pytree import pytree_dataclass, static_field
 from dse.tech import layout as L
 
@@ -66,3 +67,30 @@ def bus(tech, prm, num_row, num_col, delay_tolerance, bus_width, unit_height, un
     return Bus(num_row=nr, num_col=nc, bus_width=f64(bus_width), unit_height=f64(unit_height),
                unit_width=f64(unit_width), wire_length=length, num_repeater=num_rep, rep=rep,
                h_inv=h_inv, w_inv=w_inv, cap_inv_input=c_in, cap_inv_output=c_out, area=area, mode=mode)
+
+
+def bus_latency(b: Bus, tech, prm, num_read, *, clk_freq=None) -> WireLatency:
+    """Latency of ``num_read`` transfers over the PE bus (broadcasts over a layer axis).
+
+    One transfer crosses the whole wire (repeated at the design's spacing, with the
+    reference's parameter unit resistance). Synchronous mode: whole cycles of ``clk_freq``
+    (default ``prm.clk_freq``) per transfer, times ``num_read``; asynchronous: seconds.
+    """
+    r = b.rep
+    t = segment_latency(b.wire_length, r.res_on_rep, b.cap_inv_input, b.cap_inv_output,
+                        r.unit_length_wire_resistance, r.unit_length_wire_cap, r.min_dist)
+    t = clock_cycles(prm, t, clk_freq)
+    return WireLatency(read_latency=t * num_read, critical_latency=jnp.zeros_like(t))
+
+
+def bus_power(b: Bus, tech, prm, num_bit_access, num_read, input=True) -> WirePower:
+    """Energy of ``num_read`` transfers of ``num_bit_access`` bits and repeater leakage of that
+    many wires. ``input`` (bool, may be traced) picks the input toggle rate
+    ``prm.inputtoggle``, else the output rate ``prm.outputtoggle``. Manual: "Interconnect"."""
+    r = b.rep
+    d = r.min_dist
+    leakage = unit_length_leakage(tech, prm, r.width_inv_n, r.width_inv_p, d) * b.wire_length * num_bit_access
+    e_rep, e_wire = unit_length_energy(b.cap_inv_input, b.cap_inv_output, r.unit_length_wire_cap, d, tech.vdd)
+    toggle = jnp.where(jnp.asarray(input), prm.inputtoggle, prm.outputtoggle)
+    e = segment_energy(b.wire_length, e_rep * toggle, e_wire * toggle)
+    return WirePower(read_dynamic_energy=e * (num_bit_access * num_read), leakage=leakage)

@@ -15,7 +15,9 @@ import jax.numpy as jnp
 
 from dse.circuits import formula as fm
 from dse.circuits.cell_layout import f64, std_height
-from dse.interconnect import HALVE, UNIT_LENGTH_WIRE_CAP, Repeater, repeater_design
+from dse.interconnect import (HALVE, UNIT_LENGTH_WIRE_CAP, Repeater, WireLatency, WirePower, _unit_delay,
+                              clock_cycles, repeater_design, segment_energy, segment_latency, unit_length_energy,
+                              unit_length_leakage, unit_length_res)
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -96,3 +98,65 @@ def htree(tech, prm, num_row, num_col, delay_tolerance, bus_width, unit_height, 
                  rep=rep, unit_height=uh, unit_width=uw, folded_ratio=fr, h_inv=h_inv, w_inv=w_inv,
                  cap_inv_input=c_in, cap_inv_output=c_out, total_wire_length=total, area=area,
                  unit_length_wire_cap=UNIT_LENGTH_WIRE_CAP + 0 * area)
+
+
+def _levels(ht: HTree):
+    """Tree depth k = (num_stage - 1) / 2 and the static level indices to unroll."""
+    return (ht.num_stage - 1) / 2, range(MAX_LEVELS)
+
+
+def htree_latency(ht: HTree, tech, prm, unit_height, unit_width, num_read, *, clk_freq=None) -> WireLatency:
+    """Latency of ``num_read`` transfers between the tree root and a leaf (broadcasts over a layer axis).
+
+    The reference's chip and tile always route root <-> leaf (a start location of (0, 0)), so
+    the leaf's location does not enter: a transfer runs down every level (vertical then
+    horizontal wire, lengths ``unit_height`` x 2^(k-1), ..., ``unit_height`` and likewise for the
+    width, each with the unit resistance of a global wire of that length) plus the main bus to
+    the edge, at the last level's unit delay. ``unit_height`` / ``unit_width`` (m) are the
+    leaf's size as the caller passes it. Synchronous mode: whole cycles of ``clk_freq``
+    (default ``prm.clk_freq``) per transfer, times ``num_read``, and ``critical_latency`` is
+    one transfer in clock periods before rounding; asynchronous: seconds.
+    """
+    r = ht.rep
+    uh, uw = f64(unit_height), f64(unit_width)
+    k, levels = _levels(ht)
+    c_in, c_out, cw, d = ht.cap_inv_input, ht.cap_inv_output, ht.unit_length_wire_cap, r.min_dist
+    t = jnp.zeros(jnp.broadcast_shapes(jnp.shape(uh * uw), jnp.shape(k)))
+    unit_rep = jnp.zeros_like(t)
+    for i in levels:
+        on = i < k
+        scale = 2.0 ** (k - 1 - i)       # the wire halves at every level (exact)
+        for length in (uh * scale, uw * scale):
+            rw = unit_length_res(tech, prm, length)
+            t = jnp.where(on, t + segment_latency(length, r.res_on_rep, c_in, c_out, rw, cw, d), t)
+            unit_rep = jnp.where(on, _unit_delay(r.res_on_rep, c_in, c_out, rw, cw, d), unit_rep)
+    main = jnp.minimum(ht.num_col - ht.x_center, ht.x_center) * uw
+    t = t + main * unit_rep
+    critical = jnp.where(prm.synchronous != 0, t * (prm.clk_freq if clk_freq is None else clk_freq), 0.0)
+    t = clock_cycles(prm, t, clk_freq)
+    return WireLatency(read_latency=t * num_read, critical_latency=critical)
+
+
+def htree_power(ht: HTree, tech, prm, unit_height, unit_width, num_bit_access, num_read) -> WirePower:
+    """Energy of ``num_read`` root <-> leaf transfers of ``num_bit_access`` bits, and the repeater
+    leakage of ``num_bit_access`` wires over the whole tree (broadcasts over a layer axis).
+
+    As in the reference, the energy path starts one level shorter than the latency path
+    (lengths ``unit_height`` x 2^(k-2), ..., half a unit) plus the main bus; each bit toggles
+    with probability one half. Manual: "Interconnect".
+    """
+    r = ht.rep
+    uh, uw = f64(unit_height), f64(unit_width)
+    k, levels = _levels(ht)
+    d = r.min_dist
+    e_rep, e_wire = unit_length_energy(ht.cap_inv_input, ht.cap_inv_output, ht.unit_length_wire_cap, d, tech.vdd)
+    e = jnp.zeros(jnp.broadcast_shapes(jnp.shape(uh * uw), jnp.shape(k), jnp.shape(e_rep)))
+    for i in levels:
+        on = i < k
+        scale = 2.0 ** (k - 2 - i)
+        for length in (uh * scale, uw * scale):
+            e = jnp.where(on, e + segment_energy(length, e_rep, e_wire), e)
+    e = e + jnp.minimum(ht.num_col - ht.x_center, ht.x_center) * uw * e_rep
+    leakage = (unit_length_leakage(tech, prm, r.width_inv_n, r.width_inv_p, d)
+               * ht.total_wire_length * num_bit_access)
+    return WirePower(read_dynamic_energy=e * num_bit_access * num_read, leakage=leakage)

@@ -12,7 +12,9 @@ import jax.numpy as jnp
 
 from dse.circuits import formula as fm
 from dse.circuits.cell_layout import f64, std_height
-from dse.interconnect import HALVE, UNIT_LENGTH_WIRE_CAP, Repeater, repeater_design, unit_length_res
+from dse.interconnect import (HALVE, UNIT_LENGTH_WIRE_CAP, Repeater, WireLatency, WirePower, clock_cycles,
+                              repeater_design, segment_energy, segment_latency, unit_length_energy,
+                              unit_length_leakage, unit_length_res)
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -60,3 +62,44 @@ def xy_bus(tech, prm, num_row, num_col, delay_tolerance, bus_width, unit_height,
                  unit_length_wire_resistance_v=unit_length_res(tech, prm, len_v),
                  unit_length_wire_resistance_h=unit_length_res(tech, prm, len_h),
                  area=area, unit_length_wire_cap=UNIT_LENGTH_WIRE_CAP + 0 * area)
+
+
+def _lengths(xy: XYBus, x_end, y_init, unit_height, unit_width):
+    """Route lengths (m): the Y bus from row ``y_init`` to the last row (negative when
+    ``y_init`` is the last row or beyond, as in the reference) and the X bus over ``x_end``
+    columns. ``x_end`` / ``y_init`` are truncated to integers."""
+    len_v = f64(unit_height) * (xy.num_row - jnp.trunc(f64(y_init)) - 1)
+    len_h = f64(unit_width) * jnp.trunc(f64(x_end))
+    return len_v, len_h
+
+
+def xy_bus_latency(xy: XYBus, tech, prm, x_end, y_init, unit_height, unit_width, num_read_input,
+                   num_read_output, *, clk_freq=None) -> WireLatency:
+    """Latency of ``num_read_input`` transfers on the X bus plus ``num_read_output`` on the Y bus
+    (broadcasts over a layer axis). Each wire uses the unit resistance of the widened global
+    wire sized at layout. Synchronous mode: whole cycles of ``clk_freq`` (default
+    ``prm.clk_freq``) per transfer; asynchronous: seconds. Manual: "Interconnect"."""
+    r = xy.rep
+    len_v, len_h = _lengths(xy, x_end, y_init, unit_height, unit_width)
+    c_in, c_out, cw, d = xy.cap_inv_input, xy.cap_inv_output, xy.unit_length_wire_cap, r.min_dist
+    t_in = clock_cycles(prm, segment_latency(len_h, r.res_on_rep, c_in, c_out, xy.unit_length_wire_resistance_h,
+                                             cw, d), clk_freq)
+    t_out = clock_cycles(prm, segment_latency(len_v, r.res_on_rep, c_in, c_out, xy.unit_length_wire_resistance_v,
+                                              cw, d), clk_freq)
+    t = t_in * num_read_input + t_out * num_read_output
+    return WireLatency(read_latency=t, critical_latency=jnp.zeros_like(t))
+
+
+def xy_bus_power(xy: XYBus, tech, prm, x_end, y_init, unit_height, unit_width, num_bit_input,
+                 num_bit_output) -> WirePower:
+    """Energy of moving ``num_bit_input`` bit-transitions over the X bus and ``num_bit_output``
+    over the Y bus (the caller folds the toggle rates in), and the leakage of the bus width's
+    repeaters along both routes (broadcasts over a layer axis)."""
+    r = xy.rep
+    d = r.min_dist
+    len_v, len_h = _lengths(xy, x_end, y_init, unit_height, unit_width)
+    leakage = unit_length_leakage(tech, prm, r.width_inv_n, r.width_inv_p, d) * (len_h + len_v) * xy.bus_width
+    e_rep, e_wire = unit_length_energy(xy.cap_inv_input, xy.cap_inv_output, xy.unit_length_wire_cap, d, tech.vdd)
+    e = (segment_energy(len_h, e_rep, e_wire) * num_bit_input
+         + segment_energy(len_v, e_rep, e_wire) * num_bit_output)
+    return WirePower(read_dynamic_energy=e, leakage=leakage)

@@ -12,7 +12,7 @@ import xarray as xr
 from tqdm import tqdm
 
 from dse import design, status
-from dse.evaluate import run_model, to_dataset
+from dse.engine import run_model, to_dataset
 from dse.sweep.spec import Sweep
 from dse.sweep.store import ChunkStore
 
@@ -36,9 +36,11 @@ def evaluate_sweep(sweep: Sweep, *, progress: bool = True, stop_after: int | Non
     done = store.open()
     encoded_all = design.encode([sweep.points[i] for i in idx])
     leaves_all = {f: np.asarray(getattr(encoded_all, f)) for f in design.DesignArrays.__dataclass_fields__}
-    bar = tqdm(total=len(idx), unit="pt", desc="dse run", disable=not progress, file=sys.stderr,
+    resumed = sum(len(v["status"]) for v in done.values())
+    if resumed and progress:
+        print(f"dse run: resuming: {resumed} of {len(idx)} points already computed", file=sys.stderr)
+    bar = tqdm(total=len(idx), initial=resumed, unit="pt", desc="dse run", disable=not progress, file=sys.stderr,
                dynamic_ncols=True, smoothing=0.1)
-    bar.update(sum(len(next(iter(v.values()))) for v in done.values()))
     new = 0
     for start in range(0, len(idx), chunk):
         if start in done:
@@ -46,10 +48,12 @@ def evaluate_sweep(sweep: Sweep, *, progress: bool = True, stop_after: int | Non
         if stop_after is not None and new >= stop_after:
             break
         part = design.DesignArrays(**{f: v[start:start + chunk] for f, v in leaves_all.items()})
-        out = run_model(sweep.network, part, batch_size=chunk, pad_to=min(chunk, _pow2(len(idx))))
+        out = run_model(sweep.network, part, batch_size=chunk)
         store.save(start, out)
         done[start] = out
         new += 1
+        if os.environ.get("DSE_KILL_AFTER_CHUNKS") == str(new):  # for the interruption test: die like kill -9
+            os.kill(os.getpid(), 9)
         bar.update(len(out["status"]))
     bar.close()
     if sum(len(v["status"]) for v in done.values()) < len(idx):
@@ -65,10 +69,6 @@ def evaluate_sweep(sweep: Sweep, *, progress: bool = True, stop_after: int | Non
         arr[idx] = v
         full[k] = arr
     return full
-
-
-def _pow2(n: int) -> int:
-    return 1 << max(0, (n - 1).bit_length())
 
 
 def build_dataset(sweep: Sweep, arrays: dict[str, np.ndarray]) -> xr.Dataset:
@@ -128,7 +128,7 @@ def write_dataset(ds: xr.Dataset, path: str) -> None:
         if ds[name].dtype == object:
             ds[name] = ds[name].astype(str)
     try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
+        ds.to_netcdf(tmp, engine="netcdf4")
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

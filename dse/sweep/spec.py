@@ -22,7 +22,7 @@ filters on parameters and results, the metrics to keep and where to write::
     keep: ["area <= 100 mm^2"]              # result filters
     metrics: [area, latency]      # default: all
     output: results/vgg8.nc       # default: results/<file name>.nc
-    batch_size: 4096
+    batch_size: 1024
 
 Every error names the file and the key, says what is allowed, and is raised as
 :class:`SweepError` (the CLI prints it and exits with status 2).
@@ -255,7 +255,7 @@ def load_sweep(path: str, *, output: str | None = None) -> Sweep:
     if all(excluded):
         raise SweepError(f"{path}: key 'where' excludes every point")
 
-    batch = doc.get("batch_size", 4096)
+    batch = doc.get("batch_size", 1024)
     if not isinstance(batch, int) or batch < 1:
         raise SweepError(f"{path}: key 'batch_size' must be a positive integer, got {batch!r}")
     stem = os.path.splitext(os.path.basename(path))[0]

@@ -1,4 +1,4 @@
-"""Public entry point: ``dse.evaluate(network, points, traces=None) -> xarray.Dataset``.
+"""Batching, compilation and datasets behind ``dse.evaluate(network, points, traces=None)``.
 
 Points are encoded into arrays (:mod:`dse.design`), padded to a fixed batch
 shape, and pushed through the per-point hardware model (:func:`dse.model.point_model`)
@@ -19,7 +19,7 @@ from dse import design, status
 from dse.metrics import METRICS
 from dse.network import Network, layers_tuple, load_network
 
-DEFAULT_BATCH = 4096
+DEFAULT_BATCH = 1024
 
 
 def _as_point_list(points: Any) -> list[Mapping[str, Any]]:
@@ -34,12 +34,47 @@ def _as_point_list(points: Any) -> list[Mapping[str, Any]]:
     return list(points)
 
 
-@functools.lru_cache(maxsize=32)
-def compiled_model(layers: tuple[tuple[int, ...], ...]):
-    """The batched, jit-compiled model for one network (cached per network shape)."""
-    from dse.model import point_model
+LAYER_BUCKET = 8
 
-    return jax.jit(jax.vmap(functools.partial(point_model, layers=layers)))
+
+def layer_bucket(num_layers: int) -> int:
+    """Per-layer arrays are padded to a multiple of 8 layers so networks share compilations."""
+    return max(LAYER_BUCKET, -(-num_layers // LAYER_BUCKET) * LAYER_BUCKET)
+
+
+@functools.lru_cache(maxsize=32)
+def _layout_fn(layers: tuple[tuple[int, ...], ...]):
+    """The batched, compiled floorplan of one network (small; one per network)."""
+    from dse.model import layout_stage
+
+    return jax.jit(jax.vmap(functools.partial(layout_stage, layers=layers)))
+
+
+@functools.lru_cache(maxsize=1)
+def _hardware_fn():
+    """The batched, compiled hardware model (network-independent; one per batch shape)."""
+    from dse.model import hardware_stage
+
+    return jax.jit(jax.vmap(hardware_stage, in_axes=(0, 0, None)))
+
+
+def _pad_layers(fp, num_layers: int, bucket: int):
+    def pad(leaf):
+        leaf = jnp.asarray(leaf)
+        if leaf.ndim == 2 and leaf.shape[1] == num_layers and bucket > num_layers:
+            return jnp.pad(leaf, ((0, 0), (0, bucket - num_layers)))
+        return leaf
+    return jax.tree_util.tree_map(pad, fp)
+
+
+def model_batch(net: Network, encoded: design.DesignArrays) -> dict[str, jax.Array]:
+    """The staged model on one batch of encoded points (arrays of shape (B,))."""
+    layers = layers_tuple(net)
+    n_layers = len(layers)
+    fp = _layout_fn(layers)(encoded)
+    fp = _pad_layers(fp, n_layers, layer_bucket(n_layers))
+    out = _hardware_fn()(encoded, fp, jnp.asarray(float(n_layers)))
+    return {k: (v[:, :n_layers] if v.ndim == 2 else v) for k, v in out.items()}
 
 
 def _pad(arr: np.ndarray, size: int) -> np.ndarray:
@@ -58,14 +93,14 @@ def run_model(net: Network, encoded: design.DesignArrays, batch_size: int = DEFA
     n = int(np.shape(encoded.technode)[0])
     if n == 0:
         raise ValueError("no design points to evaluate")
-    # stable shapes: a power of two up to batch_size, so repeated calls reuse one compilation
-    size = min(batch_size, 1 << (n - 1).bit_length()) if pad_to is None else pad_to
-    fn = compiled_model(layers_tuple(net))
+    # one batch shape for every call (short requests are padded), so a process compiles the
+    # model once and the persistent cache serves later processes
+    size = batch_size if pad_to is None else pad_to
     leaves, treedef = jax.tree_util.tree_flatten(encoded)
     parts: list[dict[str, np.ndarray]] = []
     for start in range(0, n, size):
         chunk = [_pad(np.asarray(leaf)[start:start + size], size) for leaf in leaves]
-        out = fn(jax.tree_util.tree_unflatten(treedef, chunk))
+        out = model_batch(net, jax.tree_util.tree_unflatten(treedef, chunk))
         m = min(size, n - start)
         parts.append({k: np.asarray(v)[:m] for k, v in out.items()})
         if callback is not None:
@@ -115,7 +150,8 @@ def evaluate(network, points: Iterable[Mapping[str, Any]] | Mapping[str, Any], t
         a dict of equal-length lists, or a DataFrame. Missing knobs take their defaults.
       traces: folder of NeuroSim-layout traces (used by the latency/energy model; the
         area model does not need them).
-      batch_size: points per compiled batch.
+      batch_size: points per compiled batch (every call uses this shape, so changing it
+        compiles the model again).
 
     Returns:
       An ``xarray.Dataset`` with dimension ``point`` (and ``layer`` for per-layer metrics),

@@ -1,0 +1,132 @@
+"""Traces (weights and input bits per layer) and their reduction to the statistics the energy and
+latency equations need.
+
+Typical use, for one design point's layer::
+
+    from dse import traces as T
+    skey = T.stats_key_from_floorplan(fp, prm, l)            # structural key (static ints)
+    st, cut = T.layer_stats("traces/vgg8", network, l, skey)  # reduced once, cached
+    R = T.column_resistance(st, cell, prm, sub)               # (batch..., K) ohm per column state
+    adc_energy_sum = (st.weight * P_of_R(R)).sum(-1)          # == sum over reads and columns
+
+``n_hist`` gives the active-row counts per subarray slice and read (for ``activityRowRead`` and the
+sequential-mode latencies), ``cut`` the tile/PE/slice structure (:class:`mapping.LayerCut`).
+Modules: :mod:`.reader` (files, checks, weight to cell levels), :mod:`.mapping` (the cut),
+:mod:`.reduce` (statistics), :mod:`.resistance` (column resistance), :mod:`.cache`, :mod:`.synthetic`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+
+import numpy as np
+
+from dse.traces import cache as _cache
+from dse.traces.mapping import CutKey, LayerCut, cut_key_from_floorplan, layer_cut
+from dse.traces.reader import (TraceError, file_digest, num_in_vector, read_input, read_weight, trace_paths,
+                               weight_digits)
+from dse.traces.reduce import LayerStats, reduce_layer
+from dse.traces.resistance import column_resistance, replay_column_resistance
+from dse.traces.synthetic import SyntheticModel, synthetic_layer
+
+__all__ = ["StatsKey", "CutKey", "LayerCut", "LayerStats", "TraceError", "SyntheticModel", "stats_key",
+           "stats_key_from_floorplan", "layer_stats", "network_stats", "concat_states", "column_resistance",
+           "replay_column_resistance", "layer_cut", "reduce_layer", "num_in_vector", "load_layer"]
+
+
+@dataclasses.dataclass(frozen=True)
+class StatsKey:
+    """Everything a layer's statistics depend on besides the traces: the cut, the weight precision,
+    the bits per cell, the number of conductance levels kept (1 = active-row counts only, for SRAM;
+    ``2**cell_bits`` for 1T1R cells) and the positional refinement (``pos_bins``)."""
+
+    cut: CutKey
+    weight_bits: int
+    cell_bits: int
+    num_levels: int
+    pos_bins: int = 0
+
+
+def stats_key(cut: CutKey, weight_bits: int, cell_bits: int, sram: bool, pos_bins: int = 0) -> StatsKey:
+    """A :class:`StatsKey`; ``cell_bits`` is the effective one (``prm.cell_bit``: 1 for SRAM, at most the
+    weight bits)."""
+    lv = 1 if sram else 2 ** int(cell_bits)
+    return StatsKey(cut=cut.canonical(), weight_bits=int(weight_bits), cell_bits=int(cell_bits), num_levels=lv,
+                    pos_bins=0 if sram else int(pos_bins))
+
+
+def stats_key_from_floorplan(fp, prm, layer_index: int, index: tuple = (), pos_bins: int = 0) -> StatsKey:
+    """The :class:`StatsKey` of a layer for the design point at batch ``index`` (concrete arrays)."""
+    from dse import design as D
+    g = lambda a: np.asarray(a)[index] if np.ndim(a) > 0 else np.asarray(a)  # noqa: E731
+    ck = cut_key_from_floorplan(fp, prm, layer_index, index)
+    return stats_key(ck, int(g(prm.synapse_bit)), int(g(prm.cell_bit)), int(g(prm.memcelltype)) == D.SRAM, pos_bins)
+
+
+def load_layer(traces, network, layer_index: int, weight_bits: int, input_bits: int,
+               model: SyntheticModel = SyntheticModel()):
+    """(weights, input bits, content id) of one layer: read from the trace folder ``traces`` (checked
+    against the network), or synthetic when ``traces`` is None."""
+    layer = network.layers[layer_index]
+    nread = num_in_vector(layer) * int(input_bits)
+    if traces is None:
+        ident = ("synthetic", dataclasses.astuple(model), int(weight_bits), int(input_bits))
+        w, x = _cache.parsed(("syn", layer.as_tuple()) + ident,
+                             lambda: synthetic_layer(layer, weight_bits, input_bits, model))
+        return w, x, ident
+    wp, xp = trace_paths(traces, layer_index)
+    wd, xd = file_digest(wp), file_digest(xp)
+    w = _cache.parsed(("w", wd, layer.as_tuple()), lambda: read_weight(wp, layer, layer_index))
+    x = _cache.parsed(("x", xd, layer.as_tuple(), nread), lambda: read_input(xp, layer, input_bits, layer_index))
+    return w, x, ("files", wd, xd)
+
+
+def layer_stats(traces, network, layer_index: int, key: StatsKey, model: SyntheticModel = SyntheticModel(),
+                use_cache: bool = True) -> tuple[LayerStats, LayerCut]:
+    """Statistics of one layer under ``key`` (reduced once per trace contents and key; cached in memory
+    and on disk) and the layer's cut. ``traces``: a trace folder, or None for the synthetic model."""
+    layer = network.layers[layer_index]
+    cut = layer_cut(layer, key.cut)
+    ident = None
+    if traces is None:
+        ident = ("synthetic", dataclasses.astuple(model), key.weight_bits, key.cut.input_bits)
+    else:
+        wp, xp = trace_paths(traces, layer_index)
+        ident = ("files", file_digest(wp), file_digest(xp))
+    ckey = (ident, layer.as_tuple(), dataclasses.astuple(key))
+    if use_cache:
+        st = _cache.get_stats(ckey)
+        if st is not None:
+            return st, cut
+    w, x, _ = load_layer(traces, network, layer_index, key.weight_bits, key.cut.input_bits, model)
+    if key.num_levels > 1:
+        digits = _cache.parsed(("d", ident, layer.as_tuple(), key.weight_bits, key.cell_bits),
+                               lambda: weight_digits(w, key.weight_bits, key.cell_bits,
+                                                     traces or "<synthetic>", layer_index))
+    else:
+        digits = None
+    ncps = math.ceil(key.weight_bits / key.cell_bits)
+    if ncps != key.cut.ncps:
+        raise ValueError(f"key has ncps={key.cut.ncps} but ceil(weight_bits/cell_bits) = {ncps}")
+    st = reduce_layer(digits, x, cut, key.num_levels, key.pos_bins)
+    if use_cache:
+        _cache.put_stats(ckey, st)
+    return st, cut
+
+
+def network_stats(traces, network, keys, **kw) -> list[tuple[LayerStats, LayerCut]]:
+    """:func:`layer_stats` for every layer (``keys``: one :class:`StatsKey` per layer)."""
+    return [layer_stats(traces, network, i, k, **kw) for i, k in enumerate(keys)]
+
+
+def concat_states(stats: list[LayerStats]) -> dict:
+    """The column states of several layers (same ``num_levels``) in one set of arrays, with ``layer``
+    (index of each state's layer) for ``jax.ops.segment_sum``; fields as in :class:`LayerStats`."""
+    L = {s.num_levels for s in stats}
+    if len(L) != 1:
+        raise ValueError(f"layers keep different numbers of levels: {sorted(L)}")
+    out = {f: np.concatenate([getattr(s, f) for s in stats])
+           for f in ("counts", "weight", "col_mean", "col_var", "pos_mean", "pos_var", "col_pos_cov", "spread")}
+    out["layer"] = np.concatenate([np.full(s.weight.shape[0], i) for i, s in enumerate(stats)])
+    return out

@@ -1,0 +1,95 @@
+"""Caching of parsed trace files and of reduced layer statistics.
+
+* Parsed files are kept in memory by path and content hash (re-parsing only when a file changes).
+* Reduced statistics are kept in memory and on disk (``$DSE_CACHE_DIR/traces/*.npz``, default
+  ``~/.cache/dse/traces``), keyed by the trace files' content hashes (or the synthetic model), the
+  layer's shape and the structural key. Set ``DSE_CACHE_DIR=off`` to disable the disk cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+
+import numpy as np
+
+from dse.traces.reduce import LayerStats
+
+__all__ = ["cache_dir", "get_stats", "put_stats", "clear_memory", "parsed"]
+
+#: bump when the reduction's output changes meaning
+FORMAT_VERSION = 1
+
+_STATS: dict = {}
+_PARSED: dict = {}
+_PARSED_BYTES = [0]
+_PARSED_LIMIT = 1 << 30
+
+
+def cache_dir() -> str | None:
+    """Folder of the on-disk cache, or None if disabled."""
+    base = os.environ.get("DSE_CACHE_DIR")
+    if base is not None and base.strip().lower() in ("", "off", "0", "none"):
+        return None
+    base = base or os.path.join(os.path.expanduser("~"), ".cache", "dse")
+    return os.path.join(base, "traces")
+
+
+def _name(key) -> str:
+    return hashlib.blake2b(repr((FORMAT_VERSION, key)).encode(), digest_size=20).hexdigest()
+
+
+def get_stats(key) -> LayerStats | None:
+    """Statistics under ``key`` (any hashable repr-stable tuple) from memory, else disk, else None."""
+    if key in _STATS:
+        return _STATS[key]
+    d = cache_dir()
+    if d is None:
+        return None
+    path = os.path.join(d, _name(key) + ".npz")
+    if not os.path.isfile(path):
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            st = LayerStats.from_arrays(z)
+    except Exception:  # a corrupt or stale file: recompute
+        return None
+    _STATS[key] = st
+    return st
+
+
+def put_stats(key, st: LayerStats) -> None:
+    """Store statistics in memory and (if enabled) on disk, atomically."""
+    _STATS[key] = st
+    d = cache_dir()
+    if d is None:
+        return
+    try:
+        os.makedirs(d, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=d, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **st.arrays())
+        os.replace(tmp, os.path.join(d, _name(key) + ".npz"))
+    except OSError:
+        pass
+
+
+def clear_memory() -> None:
+    """Forget everything cached in memory (the disk cache stays)."""
+    _STATS.clear()
+    _PARSED.clear()
+    _PARSED_BYTES[0] = 0
+
+
+def parsed(key, make):
+    """Memoize a parsed array under ``key`` (bounded total size)."""
+    if key in _PARSED:
+        return _PARSED[key]
+    v = make()
+    size = sum(getattr(a, "nbytes", 0) for a in (v if isinstance(v, tuple) else (v,)))
+    if _PARSED_BYTES[0] + size > _PARSED_LIMIT:
+        _PARSED.clear()
+        _PARSED_BYTES[0] = 0
+    _PARSED[key] = v
+    _PARSED_BYTES[0] += size
+    return v

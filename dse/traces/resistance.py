@@ -1,0 +1,138 @@
+"""Column resistance seen by the column ADC during one read (``GetColumnResistance``, manual section 4.3).
+
+For a read of a subarray slice with ``N`` rows, column ``j`` (0-based) sums the conductances of its cells
+in active rows:
+
+* SRAM: every active cell conducts through ``res_cell_access + Rcol`` (one cell's column wire), weights
+  do not matter; ``R = 1 / (n / (res_cell_access + Rcol))``.
+* 1T1R RRAM: the cell of row ``i`` (level ``d``, conductance ``G_d = d/(L-1)*(Gmax-Gmin)+Gmin``) is in series
+  with ``(j+1)`` row-wire segments, ``(N-i)`` column-wire segments and the access transistor:
+  ``1/G_d + (j+1)*Rrow + (N-i)*Rcol + R_access``. FeFET: the same without ``R_access``.
+  Parallel read divides the column conductance by ``numAdd = floor(numRowSubArray/numRowParallel)``,
+  sequential read by the active-row count ``n``: ``R = numAdd / G`` (``n / G``).
+
+:func:`column_resistance` evaluates this on the reduced column states of
+:mod:`dse.traces.reduce` (JAX, broadcasts over design points: result ``(batch..., K)``);
+:func:`replay_column_resistance` is the exact per-read computation (numpy, for checks).
+"""
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from dse import design as D
+
+__all__ = ["column_resistance", "replay_column_resistance", "replay_layer_sum"]
+
+
+def _f(x):
+    return jnp.asarray(x, jnp.float64)
+
+
+def column_resistance(states, cell, prm, res_cell_access=0.0, wire: bool = True):
+    """Column resistance (ohm) of each reduced column state, shape ``(batch..., K)``.
+
+    ``states``: a :class:`~dse.traces.reduce.LayerStats` (or any object with ``counts`` ``(K, L)``,
+    ``col_mean``, ``col_var`` ``(K,)``, ``pos_mean``, ``pos_var``, ``col_pos_cov``, ``spread`` ``(K, L)``);
+    ``cell``: :class:`dse.tech.memcell.Cell`; ``prm``: :class:`dse.tech.params.Params`;
+    ``res_cell_access``: the subarray's ``res_cell_access`` (ohm; used by SRAM only), an array with the
+    batch shape or a subarray state having that field. ``wire=False`` drops the wire resistance.
+
+    Without wire resistance the result is the reference's exactly (up to summation order). With it, each
+    cell conductance ``1/(a_d + x)`` (``x`` its wire series resistance) is expanded to second order about
+    the state's mean ``x``, using the positional moments of the state. ``L = 1`` states (active-row
+    counts only) serve SRAM; for RRAM/FeFET they give NaN. Zero active rows gives ``inf`` (parallel) or NaN
+    (sequential), as in the reference."""
+    if hasattr(res_cell_access, "res_cell_access"):
+        res_cell_access = res_cell_access.res_cell_access
+    if isinstance(states, dict):
+        from types import SimpleNamespace
+        states = SimpleNamespace(**states)
+    counts = _f(states.counts)
+    K, L = counts.shape
+    ex = lambda a: _f(a)[..., None]            # noqa: E731  (batch...) -> (batch..., 1)
+    n = counts.sum(-1)                          # (K,)
+    mem = ex(cell.mem_cell_type)
+    rrow = ex(prm.wire_resistance_row) if wire else 0.0
+    rcol = ex(prm.wire_resistance_col) if wire else 0.0
+    # SRAM: all active cells identical
+    r_sram_cell = ex(res_cell_access) + ex(prm.wire_resistance_col)
+    g_sram = n * (1.0 / r_sram_cell)
+    r_sram = 1.0 / g_sram
+    if L >= 2:
+        lev = jnp.arange(L, dtype=jnp.float64)
+        gmax, gmin = ex(prm.max_conductance)[..., None], ex(prm.min_conductance)[..., None]
+        g_lev = lev / (L - 1) * (gmax - gmin) + gmin                       # (batch..., 1, L)
+        r_acc = jnp.where(mem == D.RRAM, ex(cell.resistance_access), 0.0)[..., None]
+        a = 1.0 / g_lev + r_acc                                             # (batch..., 1, L)
+        jm, jv = _f(states.col_mean)[:, None], _f(states.col_var)[:, None]
+        pm, pv, cv, sp = (_f(states.pos_mean), _f(states.pos_var), _f(states.col_pos_cov), _f(states.spread))
+        rr = rrow[..., None] if wire else 0.0
+        rc = rcol[..., None] if wire else 0.0
+        xbar = jm * rr + pm * rc                                            # mean series wire resistance
+        var_x = rr * rr * jv + 2.0 * rr * rc * cv + rc * rc * pv            # its variance across members
+        b = a + xbar
+        # within a column the active cells' wire resistances spread around xbar with variance
+        # rc^2 * spread / count; averaging 1/(b + y) over a uniform y of that variance gives
+        # atanh(h/b)/h with h = sqrt(3 * variance) (second-order exact, well behaved for large spreads)
+        cnt_safe = jnp.where(counts > 0, counts, 1.0)
+        h = jnp.sqrt(3.0 * rc * rc * sp / cnt_safe) if wire else jnp.zeros_like(b)
+        t = jnp.minimum(h / b, 0.999)
+        small = t < 1e-4
+        t_safe = jnp.where(small, 0.5, t)
+        mean_inv = jnp.where(small, (1.0 + t * t / 3.0) / b, jnp.arctanh(t_safe) / (t_safe * b))
+        g_col = jnp.sum(counts * mean_inv + counts * var_x / (b * b * b), axis=-1)
+        par = ex(prm.parallel_read) == 1
+        divisor = jnp.where(par, ex(prm.num_add), n)
+        r_1t1r = 1.0 / (g_col / divisor)
+    else:
+        r_1t1r = jnp.full(jnp.broadcast_shapes(jnp.shape(mem), (K,)), jnp.nan)
+    return jnp.where(mem == D.SRAM, r_sram, r_1t1r)
+
+
+def replay_column_resistance(levels: np.ndarray, inputs: np.ndarray, *, mem: int, g_max: float, g_min: float,
+                             num_levels: int, r_access: float, wire_row: float, wire_col: float,
+                             res_cell_access: float, parallel: bool, num_add: float) -> np.ndarray:
+    """Exact per-read column resistances of one subarray slice, as the reference computes them.
+
+    ``levels``: ``(N, C)`` cell levels of the slice; ``inputs``: ``(R, N)`` bits of ``R`` reads. Returns
+    ``(R, C)`` ohm. Rows are accumulated in the reference's order with its expression order."""
+    levels = np.asarray(levels)
+    x = np.asarray(inputs).astype(np.float64)
+    N, C = levels.shape
+    Rn = x.shape[0]
+    col_g = np.zeros((Rn, C))
+    active = np.zeros((Rn, 1))
+    j1 = np.arange(1, C + 1, dtype=np.float64)
+    for i in range(N):
+        on = (x[:, i:i + 1] == 1)
+        if mem == D.SRAM:
+            tw = np.full(C, res_cell_access + wire_col)
+        else:
+            g = levels[i].astype(np.float64) / (num_levels - 1) * (g_max - g_min) + g_min
+            tw = 1.0 / g + j1 * wire_row + float(N - i) * wire_col
+            if mem == D.RRAM:
+                tw = tw + r_access
+        col_g = col_g + np.where(on, 1.0 / tw, 0.0)
+        active = active + on
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if mem == D.SRAM:
+            cond = col_g
+        elif parallel:
+            cond = col_g / num_add
+        else:
+            cond = col_g / active
+        return 1.0 / cond
+
+
+def replay_layer_sum(digits: np.ndarray, bits: np.ndarray, cut, gs, **kw) -> list[float]:
+    """Brute force: ``sum over slices, reads, columns of mult * g(R)`` for each ``g`` in ``gs``."""
+    out = [0.0] * len(gs)
+    R = cut.num_reads
+    for b, rows in enumerate(cut.block_rows):
+        lv = digits[np.asarray(rows)][:, cut.block_col0[b]:cut.block_col0[b] + cut.block_ncol[b]]
+        r = replay_column_resistance(lv, bits[np.asarray(rows), :R].T, **kw)
+        for t, g in enumerate(gs):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[t] += float(cut.block_mult[b]) * float(np.sum(g(r)))
+    return out

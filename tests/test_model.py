@@ -1,0 +1,61 @@
+"""The end-to-end model: exact identities and compilation behaviour."""
+import numpy as np
+
+import dse
+from dse import engine as E
+from dse.design import encode
+from dse.network import load_network
+
+
+POINTS = [
+    {"technode": 22, "memcell": "sram", "subarray": 128, "parallel_read": 64, "adc_bits": 5},
+    {"technode": 7, "memcell": "fefet", "subarray": 64, "cell_bits": 2, "adc": "sar"},
+    {"technode": 65, "memcell": "rram", "roadmap": "hp", "mode": "sequential", "mapping": "conventional"},
+    {"technode": 2, "memcell": "sram", "subarray": 256, "global_bus": "htree", "pipeline": False},
+    {"technode": 130, "memcell": "rram", "cell_bits": 4, "r_on": 6e3, "sense": "voltage"},
+    {"technode": 10, "memcell": "rram"},   # RRAM below 22 nm: refused by the reference
+]
+
+
+def test_batch_equals_single_evaluations():
+    batch = dse.evaluate("vgg8", POINTS)
+    for i, p in enumerate(POINTS):
+        one = dse.evaluate("vgg8", [p])
+        for name in ("area", "area_adc", "area_accum", "area_other", "area_ic", "area_array",
+                     "memory_utilization", "layer_tiles", "layer_utilization"):
+            np.testing.assert_array_equal(batch[name].values[i], one[name].values[0], err_msg=f"{name} point {i}")
+        assert str(batch["error"].values[i]) == str(one["error"].values[0])
+
+
+def test_infeasible_points_carry_reasons_and_nan():
+    ds = dse.evaluate("vgg8", POINTS)
+    assert "RRAM is not supported" in str(ds["error"].values[5])
+    assert np.isnan(ds["area"].values[5])
+    assert all(str(e) == "" for e in ds["error"].values[:5])
+    assert ds["area"].attrs["units"] == "m^2"
+
+
+def test_area_breakdown_is_consistent():
+    ds = dse.evaluate("vgg8", POINTS[:5])
+    parts = sum(ds[k].values for k in ("area_array", "area_ic", "area_adc", "area_accum", "area_other"))
+    # the breakdown never exceeds the chip's bounding box
+    assert np.all(parts <= ds["area"].values * (1 + 1e-12))
+
+
+def test_second_batch_compiles_nothing():
+    net = load_network("vgg8")
+    E.run_model(net, encode(POINTS[:2]))
+    before = E._hardware_fn()._cache_size(), E._layout_fn(tuple(l.as_tuple() for l in net.layers))._cache_size()
+    E.run_model(net, encode(POINTS[2:]))
+    after = E._hardware_fn()._cache_size(), E._layout_fn(tuple(l.as_tuple() for l in net.layers))._cache_size()
+    assert before == after == (1, 1)
+
+
+def test_networks_share_the_hardware_compilation(tmp_path):
+    small = tmp_path / "small.csv"
+    small.write_text("16,16,3,3,3,32,0,1\n8,8,32,3,3,64,1,1\n1,1,1024,1,1,10,0,1\n")
+    E.run_model(load_network("vgg8"), encode(POINTS[:1]))
+    n = E._hardware_fn()._cache_size()
+    ds = dse.evaluate(str(small), POINTS[:1])
+    assert E._hardware_fn()._cache_size() == n  # 3 and 8 layers share the 8-layer bucket
+    assert ds.sizes["layer"] == 3 and np.isfinite(ds["area"].values[0])
