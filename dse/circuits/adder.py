@@ -89,7 +89,7 @@ def adder(tech, prm, num_bit, num_adder, *, new_height=None, new_width=None, opt
 # ----------------------------------------------------------------------------------------------
 # latency, energy, leakage
 # ----------------------------------------------------------------------------------------------
-def adder_latency(a: Adder, tech, prm, ramp_input, cap_load, num_read) -> Latency:
+def adder_latency(a: Adder, tech, prm, ramp_input, cap_load, num_read, temperature=300) -> Latency:
     """Critical-path delay (s) of one ripple-carry addition, times ``num_read``, and output slope.
 
     Seven NAND2 stages of the first and last bits plus two carry stages per intermediate bit
@@ -98,8 +98,8 @@ def adder_latency(a: Adder, tech, prm, ramp_input, cap_load, num_read) -> Latenc
     Manual: "Adder".
     """
     slow = jnp.where(special_layout(tech, prm), 3.0 / 2.0, 1.0)
-    r_n = fm.on_resistance(tech, a.width_nand_n, L.NMOS) * 2 * slow
-    r_p = fm.on_resistance(tech, a.width_nand_p, L.PMOS) * slow
+    r_n = fm.on_resistance(tech, a.width_nand_n, L.NMOS, temperature) * 2 * slow
+    r_p = fm.on_resistance(tech, a.width_nand_p, L.PMOS, temperature) * slow
     c_in, c_out = a.cap_nand_input, a.cap_nand_output
     tau_n3 = r_n * (c_out + c_in * 3)
     tau_p2 = r_p * (c_out + c_in * 2)
@@ -115,7 +115,7 @@ def adder_latency(a: Adder, tech, prm, ramp_input, cap_load, num_read) -> Latenc
     return Latency(read_latency=delay * num_read, write_latency=jnp.zeros_like(delay), ramp_output=r7)
 
 
-def adder_power(a: Adder, tech, prm, num_read, num_adder_per_operation) -> Power:
+def adder_power(a: Adder, tech, prm, num_read, num_adder_per_operation, temperature=300) -> Power:
     """Energy (J) of ``num_read`` additions by ``min(num_adder_per_operation, num_adder)`` adders
     and leakage (W) of the bank (nine NAND2 per bit).
 
@@ -129,8 +129,8 @@ def adder_power(a: Adder, tech, prm, num_read, num_adder_per_operation) -> Power
     mn = L.MIN_NMOS_SIZE
     node = f64(tech.technode)
     special = (prm.speciallayout != 0) & ((node == 2.0) | (node == 1.0))
-    leak_reg = fm.gate_leakage(tech, L.NAND, 2, a.width_nand_n, a.width_nand_p)
-    leak_spc = fm.gate_leakage(tech, L.NAND, 2, mn * F, mn * F)
+    leak_reg = fm.gate_leakage(tech, L.NAND, 2, a.width_nand_n, a.width_nand_p, temperature)
+    leak_spc = fm.gate_leakage(tech, L.NAND, 2, mn * F, mn * F, temperature)
     leakage = jnp.where(special, leak_spc, leak_reg) * vdd * 9 * nb * a.num_adder
     c_in, c_out = a.cap_nand_input, a.cap_nand_output
     # transitions of the calibration pattern A=11..1, B=10..0, Cin=1 (0 -> 1 only)

@@ -56,6 +56,43 @@ class Buffer:
     width: Any
 
 
+def _cell_parasitics(tech, prm, cell, width_access_cmos, iw, lines, length_row, length_col):
+    """Word-line / bit-line capacitances (F) and access resistance (ohm) of the SRAM macro for
+    an access transistor ``width_access_cmos`` (multiples of the minimum width)."""
+    F = tech.feature_size
+    hstd = std_height(tech)
+    fin = jnp.where(f64(tech.technode) <= 14, 2.0, 1.0)
+    w_acc = width_access_cmos * fin * F
+    res_cell_access = fm.on_resistance(tech, w_acc, L.NMOS, prm.temp)
+    cap_cell_access = fm.drain_cap(tech, w_acc, L.NMOS, hstd)
+    cap_sram_cell = (cap_cell_access + fm.drain_cap(tech, cell.width_sram_cell_nmos * fin * F, L.NMOS, hstd)
+                     + fm.drain_cap(tech, cell.width_sram_cell_pmos * fin * F, L.PMOS, hstd)
+                     + fm.gate_cap(tech, cell.width_sram_cell_nmos * fin * F)
+                     + fm.gate_cap(tech, cell.width_sram_cell_pmos * fin * F))
+    cap_row1 = length_row * 0.2e-15 / 1e-6 + 2 * fm.gate_cap(tech, w_acc) * iw
+    finfet = f64(tech.technode) <= 14
+    cap_col = length_col * 0.2e-15 / 1e-6 + jnp.where(
+        finfet, tech.cap_draintotal * width_access_cmos * tech.effective_width, cap_cell_access) * lines
+    return dict(cap_row1=cap_row1, cap_col=cap_col, res_cell_access=res_cell_access,
+                cap_cell_access=cap_cell_access, cap_sram_cell=cap_sram_cell)
+
+
+def with_shared_cell(b: Buffer, tech, prm, cell, width_access_cmos, cap_sram_cell) -> Buffer:
+    """The buffer as the reference's shared memory cell leaves it once the subarray is built.
+
+    The reference keeps one memory-cell object for every module, and the subarray writes into
+    it before the buffers are built: the access width (with RRAM / FeFET cells, the 1T1R
+    transistor's) and the SRAM cell capacitance (SRAM cells only; zero otherwise). The
+    buffer's word-line and bit-line parasitics follow that access width, and its write energy
+    flips cells of that capacitance. Pass the subarray's ``width_access_cmos`` (multiples of
+    the minimum width) and ``cap_sram_cell`` (F); with SRAM cells nothing changes. Area is
+    unaffected.
+    """
+    par = _cell_parasitics(tech, prm, cell, width_access_cmos, b.interface_width, b.num_row, b.length_row,
+                           b.length_col)
+    par["cap_sram_cell"] = f64(cap_sram_cell) + 0 * par["cap_sram_cell"]
+    return replace(b, **par)
+
 def buffer(tech, prm, cell, num_bit, interface_width, num_interface, unit_wire_res, sram, *,
            new_height=None, new_width=None) -> Buffer:
     """A buffer of ``num_bit`` bits with ``interface_width``-bit lines (both truncated to
@@ -72,18 +109,7 @@ def buffer(tech, prm, cell, num_bit, interface_width, num_interface, unit_wire_r
     # ---- SRAM macro ----
     length_row = iw * prm.width_in_feature_size_sram * F
     length_col = lines * prm.height_in_feature_size_sram * F
-    fin = jnp.where(f64(tech.technode) <= 14, 2.0, 1.0)
-    w_acc = cell.width_access_cmos * fin * F
-    res_cell_access = fm.on_resistance(tech, w_acc, L.NMOS, prm.temp)
-    cap_cell_access = fm.drain_cap(tech, w_acc, L.NMOS, hstd)
-    cap_sram_cell = (cap_cell_access + fm.drain_cap(tech, cell.width_sram_cell_nmos * fin * F, L.NMOS, hstd)
-                     + fm.drain_cap(tech, cell.width_sram_cell_pmos * fin * F, L.PMOS, hstd)
-                     + fm.gate_cap(tech, cell.width_sram_cell_nmos * fin * F)
-                     + fm.gate_cap(tech, cell.width_sram_cell_pmos * fin * F))
-    cap_row1 = length_row * 0.2e-15 / 1e-6 + 2 * fm.gate_cap(tech, w_acc) * iw
-    finfet = f64(tech.technode) <= 14
-    cap_col = length_col * 0.2e-15 / 1e-6 + jnp.where(
-        finfet, tech.cap_draintotal * cell.width_access_cmos * tech.effective_width, cap_cell_access) * lines
+    par = _cell_parasitics(tech, prm, cell, cell.width_access_cmos, iw, lines, length_row, length_col)
     res_row = length_row * prm.metal0_unitwireresis
     res_col = length_col * prm.metal1_unitwireresis
     pre = precharger(tech, iw, length_col * f64(unit_wire_res), new_width=length_row)
@@ -107,8 +133,7 @@ def buffer(tech, prm, cell, num_bit, interface_width, num_interface, unit_wire_r
         raise ValueError("buffer needs new_width or new_height")
     return Buffer(num_bit=nb, interface_width=iw, num_interface=f64(num_interface), sram=f64(sram),
                   num_row=lines, num_col=iw, length_row=length_row, length_col=length_col,
-                  cap_row1=cap_row1, cap_col=cap_col, res_row=res_row, res_col=res_col,
-                  res_cell_access=res_cell_access, cap_cell_access=cap_cell_access, cap_sram_cell=cap_sram_cell,
+                  res_row=res_row, res_col=res_col, **par,
                   unit_wire_res=f64(unit_wire_res), wl_decoder=dec, precharger=pre, sram_write_driver=wd,
                   sense_amp=sa, dff=bank, memory_area=memory_area, area=area, height=height, width=width)
 
@@ -164,8 +189,9 @@ def buffer_latency(b: Buffer, tech, prm, cell, num_access_bit_read, num_read, nu
     per_read = jnp.where(sram, read_sram, read_rf) / rows
     per_write = jnp.where(sram, write_sram, write_rf) / rows
     sync = prm.synchronous != 0
-    read = jnp.where(sync, f64(num_read) + 0 * per_read, per_read * num_read)
-    write = jnp.where(sync, f64(num_write) + 0 * per_write, per_write * num_write)
+    shape = jnp.broadcast_shapes(jnp.shape(per_read), jnp.shape(num_read), jnp.shape(num_write))
+    read = jnp.where(sync, jnp.broadcast_to(f64(num_read), shape), per_read * num_read)
+    write = jnp.where(sync, jnp.broadcast_to(f64(num_write), shape), per_write * num_write)
     return Latency(read_latency=read, write_latency=write, ramp_output=jnp.zeros_like(read))
 
 

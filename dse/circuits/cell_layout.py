@@ -128,6 +128,9 @@ def select_by_count(n, ks: Sequence[int], fn: Callable):
 # ----------------------------------------------------------------------------------------------
 # results of the latency / power functions of the circuits
 # ----------------------------------------------------------------------------------------------
+# Latency/power functions that evaluate device currents take ``temperature`` (K): 300 by default
+# (the reference's operating temperature, at which the area states are sized); pass ``prm.temp``
+# to follow a swept temperature (leakage and on-resistances then use the temperature tables).
 @pytree_dataclass
 class Latency:
     """Latency of a circuit for the requested numbers of operations.

@@ -139,7 +139,7 @@ def decoder_driver_latency(d: DecoderDriver, tech, ramp_input, cap_load1, cap_lo
 
 
 def decoder_driver_power(d: DecoderDriver, tech, cell, num_read_cell_per_op, num_write_cell_per_op, num_read,
-                         num_write) -> Power:
+                         num_write, temperature=300) -> Power:
     """Energy (J) of ``num_read`` / ``num_write`` operations selecting ``num_*_cell_per_op`` lines
     each, and leakage (W) of one inverter per line.
 
@@ -148,7 +148,7 @@ def decoder_driver_power(d: DecoderDriver, tech, cell, num_read_cell_per_op, num
     (reads) or at half the write voltage (writes). Manual: "Decoder driver".
     """
     v2 = tech.vdd * tech.vdd
-    leakage = fm.gate_leakage(tech, L.INV, 1, d.width_inv_n, d.width_inv_p) * tech.vdd * d.num_output
+    leakage = fm.gate_leakage(tech, L.INV, 1, d.width_inv_n, d.width_inv_p, temperature) * tech.vdd * d.num_output
     gn, gp = d.cap_tg_gate_n, d.cap_tg_gate_p
     vr, vw = cell.read_voltage, cell.write_voltage
     if d.cmos_access:

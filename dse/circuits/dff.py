@@ -15,7 +15,7 @@ import jax.numpy as jnp
 
 from dse.circuits import formula as fm
 from dse.circuits.cell_layout import NONE, apply_layout, f64, fits, std_height, c_int
-from dse.circuits.cell_layout import Latency, Power, calibrated
+from dse.circuits.cell_layout import Latency, Power
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -121,7 +121,7 @@ def dff_latency(d: DFF, prm, num_read, clk_freq=None) -> Latency:
     return Latency(read_latency=lat, write_latency=zero, ramp_output=zero)
 
 
-def dff_power(d: DFF, tech, prm, num_read, num_dff_per_operation, validated) -> Power:
+def dff_power(d: DFF, tech, prm, num_read, num_dff_per_operation, validated, temperature=300) -> Power:
     """Energy (J) of ``num_read`` clock cycles of the bank and its leakage (W).
 
     Every flip-flop's clock inverters and clock gates toggle; only ``num_dff_per_operation`` of
@@ -135,7 +135,8 @@ def dff_power(d: DFF, tech, prm, num_read, num_dff_per_operation, validated) -> 
     node = f64(tech.technode)
     special = prm.speciallayout != 0
     scale = jnp.where(special & (node == 2.0), 1.0 / 2.0, jnp.where(special & (node == 1.0), 10.5 / 16.0, 1.0))
-    leakage = fm.gate_leakage(tech, L.INV, 1, d.width_inv_n, d.width_inv_p) * vdd * 8 * d.num_dff * scale
+    leak = fm.gate_leakage(tech, L.INV, 1, d.width_inv_n, d.width_inv_p, temperature)
+    leakage = leak * vdd * 8 * d.num_dff * scale
     active = jnp.minimum(f64(num_dff_per_operation), d.num_dff)
     e = (d.cap_inv_input + d.cap_inv_output) * v2 * 4 * d.num_dff
     e = e + d.cap_tg_gate_n * v2 * 2 * d.num_dff + d.cap_tg_gate_p * v2 * 2 * d.num_dff

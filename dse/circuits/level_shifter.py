@@ -86,14 +86,14 @@ def level_shifter(tech, prm, num_output, *, new_height=None, new_width=None, opt
 # ----------------------------------------------------------------------------------------------
 # latency, energy, leakage
 # ----------------------------------------------------------------------------------------------
-def level_shifter_latency(s: LevelShifter, tech, cap_load, num_read, num_write) -> Latency:
+def level_shifter_latency(s: LevelShifter, tech, cap_load, num_read, num_write, temperature=300) -> Latency:
     """Delay (s) of ``num_read`` / ``num_write`` shifts: the low-voltage pull-up (20x P) charging
     the latch, then the high-voltage pull-up (82x P) charging ``cap_load`` (F); both with ideal
     input slopes. The subarray's write path that would call it is disabled in the reference.
     Manual: "Level shifter"."""
-    r1 = fm.on_resistance(tech, s.width_p * 20, L.PMOS)
+    r1 = fm.on_resistance(tech, s.width_p * 20, L.PMOS, temperature)
     t1, _ = fm.horowitz(r1 * (s.cap_low_drain + s.cap_mid_gate_n * 2), 0.0, 1e20)
-    r2 = fm.on_resistance(tech, s.width_p * 82, L.PMOS)
+    r2 = fm.on_resistance(tech, s.width_p * 82, L.PMOS, temperature)
     t2, ramp = fm.horowitz(r2 * (cap_load + s.cap_high_drain), 0.0, 1e20)
     t = t1 + t2
     return Latency(read_latency=t * num_read, write_latency=t * num_write, ramp_output=ramp)

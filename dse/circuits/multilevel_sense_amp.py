@@ -312,7 +312,7 @@ def mlsa_switching_energy(mlsa: MultilevelSenseAmp, tech, prm, reference_energy_
     ``dumcolshared`` ADCs: the SRAM word line a dummy column sees, 0 for 1T1R), and the
     latch and encoder interface at vdd. One comparator's share of the column capacitance
     is ``1 / (level_output - 1)`` taken as an integer division (0 beyond two levels), as
-    the reference computes it.
+    the reference computes it (its share of the mirror node is a real division).
     """
     vr2 = jnp.asarray(VREAD)[prm.node_index] ** 2
     vdd2 = tech.vdd * tech.vdd
@@ -324,7 +324,7 @@ def mlsa_switching_energy(mlsa: MultilevelSenseAmp, tech, prm, reference_energy_
     mirror = jnp.where(mlsa.current_mode > 0, jn + gn, jn)
     return ((mlsa.column_cap * 2.0) * (share + 1.0 / dcs) / 2.0 * vr2
             + reference_energy_peri / dcs
-            + (gn * 2.0 + mirror * share + mirror / dcs) * vr2
+            + (gn * 2.0 + mirror / (mlsa.level_output - 1.0) + mirror / dcs) * vr2
             + (gp * 2.0 + gn) * vdd2
             + (gp * 3.0 + gn * 3.0 + (jp + jn) * 3.0 + jp) * vdd2
             + (gp + gn) * vdd2)

@@ -93,7 +93,8 @@ def new_switch_matrix_latency(m: NewSwitchMatrix, tech, prm, ramp_input, cap_loa
     return Latency(read_latency=t * num_read, write_latency=write, ramp_output=ramp)
 
 
-def new_switch_matrix_power(m: NewSwitchMatrix, tech, prm, cell, num_read, activity_row_read) -> Power:
+def new_switch_matrix_power(m: NewSwitchMatrix, tech, prm, cell, num_read, activity_row_read,
+                            temperature=300) -> Power:
     """Read energy (J) of ``num_read`` operations and leakage (W).
 
     Each selected line (``num_output * activity_row_read``) passes the access voltage through
@@ -102,7 +103,7 @@ def new_switch_matrix_power(m: NewSwitchMatrix, tech, prm, cell, num_read, activ
     Manual: "Switch matrix".
     """
     v2 = tech.vdd * tech.vdd
-    reg = dff_power(m.dff, tech, prm, num_read, m.num_output, False)
+    reg = dff_power(m.dff, tech, prm, num_read, m.num_output, False, temperature)
     sel = m.num_output * activity_row_read
     e = (m.cap_tg_drain * 2) * cell.access_voltage * cell.access_voltage * sel
     e = e + (m.cap_tg_drain * 3) * cell.read_voltage * cell.read_voltage * sel

@@ -64,21 +64,21 @@ def precharger(tech, num_col, res_load, *, new_height=None, new_width=None, opti
 # ----------------------------------------------------------------------------------------------
 # latency, energy, leakage
 # ----------------------------------------------------------------------------------------------
-def precharger_latency(p: Precharger, tech, ramp_input, cap_load, num_read, num_write) -> Latency:
+def precharger_latency(p: Precharger, tech, ramp_input, cap_load, num_read, num_write, temperature=300) -> Latency:
     """Delay (s) of ``num_read`` / ``num_write`` bit-line precharges and the output slope.
 
     Horowitz delay of the precharge PMOS charging ``cap_load`` (F, the bit line) through the
     line resistance; the input slope is taken as ideal, as in the reference. Manual: "Precharger".
     """
     del ramp_input
-    r = fm.on_resistance(tech, p.width_pmos_bitline_precharger, L.PMOS)
+    r = fm.on_resistance(tech, p.width_pmos_bitline_precharger, L.PMOS, temperature)
     tau = r * (cap_load + p.cap_output_bitline_precharger) + p.res_load * cap_load / 2
     t, ramp = fm.horowitz(tau, 0.0, 1e20)
     return Latency(read_latency=t * num_read, write_latency=t * num_write, ramp_output=ramp)
 
 
 def precharger_power(p: Precharger, tech, cap_load, num_read, num_write, num_read_cell_per_operation,
-                     num_write_cell_per_operation, activity_col_write) -> Power:
+                     num_write_cell_per_operation, activity_col_write, temperature=300) -> Power:
     """Energy (J) of ``num_read`` / ``num_write`` precharges of ``cap_load`` (F) per column and
     leakage (W) of two precharge PMOS per column.
 
@@ -87,7 +87,7 @@ def precharger_power(p: Precharger, tech, cap_load, num_read, num_write, num_rea
     """
     v2 = tech.vdd * tech.vdd
     w = p.width_pmos_bitline_precharger
-    leakage = 2 * fm.gate_leakage(tech, L.INV, 1, 0.0 * w, w) * tech.vdd * p.num_col
+    leakage = 2 * fm.gate_leakage(tech, L.INV, 1, 0.0 * w, w, temperature) * tech.vdd * p.num_col
     read = cap_load * v2 * jnp.minimum(f64(num_read_cell_per_operation), p.num_col) * num_read
     write = cap_load * v2 * jnp.minimum(f64(num_write_cell_per_operation), p.num_col * activity_col_write) * num_write
     return Power(read_dynamic_energy=read, write_dynamic_energy=write, leakage=leakage)

@@ -183,7 +183,7 @@ def row_decoder(tech, prm, num_addr_row, *, mode: int = REGULAR_ROW, mux: bool =
 # latency, energy, leakage
 # ----------------------------------------------------------------------------------------------
 def row_decoder_latency(d: RowDecoder, tech, ramp_input, cap_load1, cap_load2, res_load, col_num, num_read,
-                        num_write) -> Latency:
+                        num_write, temperature=300) -> Latency:
     """Delay (s) of one decode, times ``num_read`` / ``num_write``, and the output slope (1/s).
 
     A chain of Horowitz stages: address inverter (loading two NAND inputs, or the load when
@@ -196,11 +196,11 @@ def row_decoder_latency(d: RowDecoder, tech, ramp_input, cap_load1, cap_load2, r
     zero = jnp.zeros_like(f64(d.cap_inv_output))
     has_nand = d.num_nand > 0
     has_nor = d.num_nor > 0
-    r_inv = fm.on_resistance(tech, d.width_inv_n, L.NMOS)
-    r_nand = fm.on_resistance(tech, d.width_nand_n, L.NMOS)
-    r_nor = fm.on_resistance(tech, d.width_nor_p, L.PMOS) * 2
-    r_drv_n = fm.on_resistance(tech, d.width_driver_inv_n, L.NMOS)
-    r_drv_p = fm.on_resistance(tech, d.width_driver_inv_p, L.PMOS)
+    r_inv = fm.on_resistance(tech, d.width_inv_n, L.NMOS, temperature)
+    r_nand = fm.on_resistance(tech, d.width_nand_n, L.NMOS, temperature)
+    r_nor = fm.on_resistance(tech, d.width_nor_p, L.PMOS, temperature) * 2
+    r_drv_n = fm.on_resistance(tech, d.width_driver_inv_n, L.NMOS, temperature)
+    r_drv_p = fm.on_resistance(tech, d.width_driver_inv_p, L.PMOS, temperature)
 
     tr = r_inv * (d.cap_inv_output + jnp.where(has_nand, d.cap_nand_input * 2, cap_load1))
     t_inv, ramp_inv = fm.horowitz(tr, 0.0, ramp_input)
@@ -233,15 +233,15 @@ def row_decoder_latency(d: RowDecoder, tech, ramp_input, cap_load1, cap_load2, r
     return Latency(read_latency=delay * num_read, write_latency=delay * num_write, ramp_output=ramp_out)
 
 
-def _nor_leakage(tech, num_inputs, width_n):
+def _nor_leakage(tech, num_inputs, width_n, temperature=300):
     """Leakage current (A) of a NOR gate with a traced fan-in (the 2-input or the 3-input state average)."""
     # an INV with no PMOS leaks half the NMOS off-current: twice that is one NMOS
-    i_n = 2 * fm.gate_leakage(tech, L.INV, 1, width_n, 0.0 * width_n)
+    i_n = 2 * fm.gate_leakage(tech, L.INV, 1, width_n, 0.0 * width_n, temperature)
     ratio = jnp.where(num_inputs == 2, L.AVG_RATIO_LEAK_2INPUT_NOR, L.AVG_RATIO_LEAK_3INPUT_NOR)
     return ratio * (i_n * num_inputs)
 
 
-def row_decoder_power(d: RowDecoder, tech, prm, num_read, num_write) -> Power:
+def row_decoder_power(d: RowDecoder, tech, prm, num_read, num_write, temperature=300) -> Power:
     """Dynamic energy (J) of ``num_read`` / ``num_write`` decodes and leakage (W).
 
     Each decode charges the address inverters and the predecoder lines they drive, one active
@@ -251,14 +251,14 @@ def row_decoder_power(d: RowDecoder, tech, prm, num_read, num_write) -> Power:
     vdd = tech.vdd
     v2 = vdd * vdd
     n = d.num_addr_row
-    leak_inv = fm.gate_leakage(tech, L.INV, 1, d.width_inv_n, d.width_inv_p)
-    leak_nand = fm.gate_leakage(tech, L.NAND, 2, d.width_nand_n, d.width_nand_p)
+    leak_inv = fm.gate_leakage(tech, L.INV, 1, d.width_inv_n, d.width_inv_p, temperature)
+    leak_nand = fm.gate_leakage(tech, L.NAND, 2, d.width_nand_n, d.width_nand_p, temperature)
     leakage = (leak_inv * vdd * d.num_inv + leak_nand * vdd * d.num_nand
-               + _nor_leakage(tech, d.num_nor_inputs, d.width_nor_n) * vdd * d.num_nor)
+               + _nor_leakage(tech, d.num_nor_inputs, d.width_nor_n, temperature) * vdd * d.num_nor)
     if d.mux:
         leakage = leakage + leak_nand * vdd * d.num_nor + leak_inv * vdd * 2 * d.num_nor
     else:
-        leak_drv = fm.gate_leakage(tech, L.INV, 1, d.width_driver_inv_n, d.width_driver_inv_p)
+        leak_drv = fm.gate_leakage(tech, L.INV, 1, d.width_driver_inv_n, d.width_driver_inv_p, temperature)
         leakage = leakage + leak_drv * vdd * 2 * d.num_nor
 
     pairs = jnp.floor(n / 2) * 2           # address bits that feed NAND2 predecoders (int division)

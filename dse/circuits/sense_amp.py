@@ -80,11 +80,11 @@ def sense_amp_latency(a: SenseAmp, tech, num_read) -> Latency:
     return Latency(read_latency=lat, write_latency=zero, ramp_output=zero)
 
 
-def sense_amp_power(a: SenseAmp, tech, num_read, num_read_cell_per_operation) -> Power:
+def sense_amp_power(a: SenseAmp, tech, num_read, num_read_cell_per_operation, temperature=300) -> Power:
     """Energy (J) of ``num_read`` senses by ``min(num_read_cell_per_operation, num_col)``
     amplifiers and leakage (W) of the enable devices. Manual: "Sense amplifier"."""
     F = tech.feature_size
     w_en = fin_factor(tech) * L.W_SENSE_EN * F
-    leakage = fm.gate_leakage(tech, L.INV, 1, w_en, 0.0 * w_en) * tech.vdd * a.num_col
+    leakage = fm.gate_leakage(tech, L.INV, 1, w_en, 0.0 * w_en, temperature) * tech.vdd * a.num_col
     e = a.cap_load * tech.vdd * tech.vdd * (jnp.minimum(f64(num_read_cell_per_operation), a.num_col) * num_read)
     return Power(read_dynamic_energy=e, write_dynamic_energy=jnp.zeros_like(e), leakage=leakage)

@@ -96,7 +96,7 @@ def shift_add(tech, prm, num_unit, num_adder_bit, num_read_pulse, *, spiking: bo
 # ----------------------------------------------------------------------------------------------
 # latency, energy, leakage
 # ----------------------------------------------------------------------------------------------
-def shift_add_latency(s: ShiftAdd, tech, prm, cell, num_read):
+def shift_add_latency(s: ShiftAdd, tech, prm, cell, num_read, temperature=300):
     """Latency of ``num_read`` shift-and-add steps and of one addition of its adder.
 
     Binary format: one add (the adder drives a flip-flop gate) plus one register transfer per
@@ -115,7 +115,7 @@ def shift_add_latency(s: ShiftAdd, tech, prm, cell, num_read):
         cycles = bits_per_dff * num_read
         add_lat = jnp.zeros_like(step)
     else:
-        add_lat = adder_latency(s.adder, tech, prm, 1e20, s.dff.cap_tg_drain, 1.0).read_latency
+        add_lat = adder_latency(s.adder, tech, prm, 1e20, s.dff.cap_tg_drain, 1.0, temperature).read_latency
         step = add_lat + dff_latency(s.dff, prm, 1.0).read_latency
         cycles = num_read
     hidden = jnp.where(step > cell.read_pulse_width, (step - cell.read_pulse_width) * (num_read - 1), 0.0)
@@ -124,15 +124,15 @@ def shift_add_latency(s: ShiftAdd, tech, prm, cell, num_read):
     return Latency(read_latency=lat, write_latency=zero, ramp_output=zero), add_lat
 
 
-def shift_add_power(s: ShiftAdd, tech, prm, num_read) -> Power:
+def shift_add_power(s: ShiftAdd, tech, prm, num_read, temperature=300) -> Power:
     """Energy (J) of ``num_read`` shift-and-add steps of all units and leakage (W).
 
     All adders and all flip-flops switch each step (the flip-flops with the validated ``gamma``).
     Manual: "Shift-add".
     """
-    d = dff_power(s.dff, tech, prm, num_read, s.dff.num_dff, prm.validated)
+    d = dff_power(s.dff, tech, prm, num_read, s.dff.num_dff, prm.validated, temperature)
     if s.spiking:
         return d
-    a = adder_power(s.adder, tech, prm, num_read, s.adder.num_adder)
+    a = adder_power(s.adder, tech, prm, num_read, s.adder.num_adder, temperature)
     return Power(read_dynamic_energy=a.read_dynamic_energy + d.read_dynamic_energy,
                  write_dynamic_energy=jnp.zeros_like(d.read_dynamic_energy), leakage=a.leakage + d.leakage)

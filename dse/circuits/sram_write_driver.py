@@ -57,24 +57,26 @@ def sram_write_driver(tech, num_col, *, new_height=None, new_width=None, option:
 # ----------------------------------------------------------------------------------------------
 # latency, energy, leakage
 # ----------------------------------------------------------------------------------------------
-def sram_write_driver_latency(w: SRAMWriteDriver, tech, ramp_input, cap_load, res_load, num_write) -> Latency:
+def sram_write_driver_latency(w: SRAMWriteDriver, tech, ramp_input, cap_load, res_load, num_write,
+                              temperature=300) -> Latency:
     """Delay (s) of ``num_write`` writes: two Horowitz inverter stages, the second driving the bit
     line ``cap_load`` (F) through ``res_load`` (ohm). Manual: "SRAM write driver"."""
-    r_p = fm.on_resistance(tech, w.width_inv_p, L.PMOS)
+    r_p = fm.on_resistance(tech, w.width_inv_p, L.PMOS, temperature)
     t1, ramp1 = fm.horowitz(r_p * (w.cap_inv_output + w.cap_inv_input), 0.0, ramp_input)
-    r_n = fm.on_resistance(tech, w.width_inv_n, L.NMOS)
+    r_n = fm.on_resistance(tech, w.width_inv_n, L.NMOS, temperature)
     t2, ramp2 = fm.horowitz(r_n * (cap_load + w.cap_inv_output) + res_load * cap_load / 2, 0.0, ramp1)
     lat = (t1 + t2) * num_write
     return Latency(read_latency=jnp.zeros_like(lat), write_latency=lat, ramp_output=ramp2)
 
 
 def sram_write_driver_power(w: SRAMWriteDriver, tech, num_write, num_write_cell_per_operation,
-                            activity_col_write) -> Power:
+                            activity_col_write, temperature=300) -> Power:
     """Energy (J) of ``num_write`` writes of ``min(num_write_cell_per_operation, num_col *
     activity_col_write)`` columns and leakage (W) of three inverters per column.
     Manual: "SRAM write driver"."""
     v2 = tech.vdd * tech.vdd
-    leakage = fm.gate_leakage(tech, L.INV, 1, w.width_inv_n, w.width_inv_p) * tech.vdd * 3 * w.num_col
+    leak = fm.gate_leakage(tech, L.INV, 1, w.width_inv_n, w.width_inv_p, temperature)
+    leakage = leak * tech.vdd * 3 * w.num_col
     cols = jnp.minimum(f64(num_write_cell_per_operation), w.num_col * activity_col_write)
     e = (w.cap_inv_output + w.cap_inv_input) * v2 * cols * num_write
     return Power(read_dynamic_energy=jnp.zeros_like(e), write_dynamic_energy=e, leakage=leakage)

@@ -138,7 +138,7 @@ def switch_matrix_latency(m: SwitchMatrix, tech, prm, ramp_input, num_read, num_
                    ramp_output=ramp)
 
 
-def switch_matrix_power(m: SwitchMatrix, tech, prm, cell, num_read, activity_row_read) -> Power:
+def switch_matrix_power(m: SwitchMatrix, tech, prm, cell, num_read, activity_row_read, temperature=300) -> Power:
     """Read energy (J) of ``num_read`` operations and leakage (W) of a neuro-mode switch matrix.
 
     Row mode: the gates of the ``num_output * activity_row_read`` selected lines switch and pass
@@ -148,7 +148,7 @@ def switch_matrix_power(m: SwitchMatrix, tech, prm, cell, num_read, activity_row
     does not use it). Manual: "Switch matrix".
     """
     v2 = tech.vdd * tech.vdd
-    reg = dff_power(m.dff, tech, prm, num_read, m.num_output, False)
+    reg = dff_power(m.dff, tech, prm, num_read, m.num_output, False, temperature)
     if m.mode == L.ROW_MODE:
         e = (m.cap_tg_drain * 3) * cell.read_voltage * cell.read_voltage * m.num_output * activity_row_read
         e = e + (m.cap_tg_gate_n + m.cap_tg_gate_p) * v2 * m.num_output * activity_row_read

@@ -97,21 +97,21 @@ def wl_new_decoder_driver(tech, num_wl_row, *, new_height=None, new_width=None,
 # latency, energy, leakage
 # ----------------------------------------------------------------------------------------------
 def wl_new_decoder_driver_latency(d: WLNewDecoderDriver, tech, ramp_input, cap_load, res_load, num_read,
-                                  num_write) -> Latency:
+                                  num_write, temperature=300) -> Latency:
     """Delay (s) of ``num_read`` / ``num_write`` word-line selections and the output slope.
 
     NAND2, inverter and NAND2 stages (each evaluated with the driver's input slope ``ramp_input``,
     as in the reference), then the transmission gate charging the word line ``cap_load`` (F)
     through ``res_load`` (ohm) with an ideal input slope. Manual: "Word-line decoder driver".
     """
-    r_nand = fm.on_resistance(tech, d.width_nand_n, L.NMOS) * 2
+    r_nand = fm.on_resistance(tech, d.width_nand_n, L.NMOS, temperature) * 2
     t1, _ = fm.horowitz(r_nand * (d.cap_nand_output + d.cap_inv_input), 0.0, ramp_input)
-    r_inv = fm.on_resistance(tech, d.width_inv_p, L.PMOS)
+    r_inv = fm.on_resistance(tech, d.width_inv_p, L.PMOS, temperature)
     t2, _ = fm.horowitz(r_inv * (d.cap_inv_output + 2 * d.cap_nand_input), 0.0, ramp_input)
     t3, _ = fm.horowitz(r_nand * (d.cap_nand_output + d.cap_tg_gate_p + d.cap_tg_gate_n), 0.0, ramp_input)
     # linear-region on-resistance of the gate (not stored by the area model)
-    r_n = fm.on_resistance_normal(tech, d.width_tg_n, L.NMOS) * L.LINEAR_REGION_RATIO
-    r_p = fm.on_resistance_normal(tech, d.width_tg_p, L.PMOS) * L.LINEAR_REGION_RATIO
+    r_n = fm.on_resistance_normal(tech, d.width_tg_n, L.NMOS, temperature) * L.LINEAR_REGION_RATIO
+    r_p = fm.on_resistance_normal(tech, d.width_tg_p, L.PMOS, temperature) * L.LINEAR_REGION_RATIO
     res_tg = 1 / (1 / r_n + 1 / r_p)
     tr = res_tg * (2 * d.cap_tg_drain + cap_load) + res_load * cap_load / 2
     t4, ramp = fm.horowitz(tr, 0.0, 1e20)
@@ -119,13 +119,14 @@ def wl_new_decoder_driver_latency(d: WLNewDecoderDriver, tech, ramp_input, cap_l
     return Latency(read_latency=t * num_read, write_latency=t * num_write, ramp_output=ramp)
 
 
-def wl_new_decoder_driver_power(d: WLNewDecoderDriver, tech, cell, num_read, num_write) -> Power:
+def wl_new_decoder_driver_power(d: WLNewDecoderDriver, tech, cell, num_read, num_write, temperature=300) -> Power:
     """Energy (J) of ``num_read`` / ``num_write`` selections of one word line and leakage (W) of
     two NAND2 and two inverters per line (the gates are assumed not to leak).
     Manual: "Word-line decoder driver"."""
     v2 = tech.vdd * tech.vdd
-    leakage = (fm.gate_leakage(tech, L.NAND, 2, d.width_nand_n, d.width_nand_p) * tech.vdd * d.num_wl_row * 2
-               + fm.gate_leakage(tech, L.INV, 1, d.width_inv_n, d.width_inv_p) * tech.vdd * d.num_wl_row * 2)
+    leak_nand = fm.gate_leakage(tech, L.NAND, 2, d.width_nand_n, d.width_nand_p, temperature)
+    leak_inv = fm.gate_leakage(tech, L.INV, 1, d.width_inv_n, d.width_inv_p, temperature)
+    leakage = leak_nand * tech.vdd * d.num_wl_row * 2 + leak_inv * tech.vdd * d.num_wl_row * 2
     sw = (d.cap_nand_input * v2 + (d.cap_inv_output + d.cap_tg_gate_n) * v2
           + (d.cap_nand_output + d.cap_tg_gate_n + d.cap_tg_gate_p) * v2)
     read = (sw + d.cap_tg_drain * cell.read_voltage * cell.read_voltage) * num_read

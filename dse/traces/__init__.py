@@ -127,6 +127,6 @@ def concat_states(stats: list[LayerStats]) -> dict:
     if len(L) != 1:
         raise ValueError(f"layers keep different numbers of levels: {sorted(L)}")
     out = {f: np.concatenate([getattr(s, f) for s in stats])
-           for f in ("counts", "weight", "col_mean", "col_var", "pos_mean", "pos_var", "col_pos_cov", "spread")}
+           for f in ("counts", "weight", "col_mean", "pos_mean", "spread")}
     out["layer"] = np.concatenate([np.full(s.weight.shape[0], i) for i, s in enumerate(stats)])
     return out

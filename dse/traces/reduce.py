@@ -19,11 +19,13 @@ counts per conductance level, ``counts[d]`` (``d = 0 .. L-1``, ``L = 2**cell_bit
 The wire resistance adds, for an active cell in row ``i`` (0-based) of a slice with ``N`` rows, at
 column ``j`` (0-based), ``(j+1)*Rrow + (N-i)*Rcol`` in series with the cell, so ``R`` also depends on where
 the active cells sit. Members of a state (same counts) differ in that; per state and level we keep the
-mean column position ``J = j+1`` and the mean of ``P_d`` (the mean of ``u = N-i`` over the active
-level-``d`` cells of a column), their variances and covariance across the members, and the mean
-within-column spread ``V_d = sum (u - P_d)**2``. :func:`dse.traces.resistance.column_resistance`
+mean column position ``J = j+1``, the mean of ``P_d`` (the mean of ``u = N-i`` over the active
+level-``d`` cells of a column) and the mean within-column spread ``V_d = sum (u - P_d)**2``. :func:`dse.traces.resistance.column_resistance`
 expands each cell's conductance around the mean series resistance to second order with these moments;
 the result is exact without wire resistance and a close approximation with it (see the tests for bounds).
+All per-state sums are linear in per-(read, column) quantities (``J``, and the level counts and
+position sums ``sum u``, ``sum u^2`` that one matrix product per level gives), so a state's moments
+come from a few ``bincount`` passes.
 
 Energy multiplicity: ``weight`` already counts each (read, column) pair as many times as the
 reference adds its energy (``LayerCut.pe_mult``); ``n_hist`` does not (use ``block_mult``).
@@ -39,11 +41,6 @@ from dse.traces.mapping import LayerCut
 
 __all__ = ["LayerStats", "reduce_layer"]
 
-# per-state accumulated sums (member weight m): m, m*J, m*J^2 ; per level: m*P, m*P^2, m*J*P, m*V
-_NS_STATE = 3
-_NS_LEVEL = 4
-
-
 @dataclasses.dataclass
 class LayerStats:
     """Sufficient statistics of one layer under one cut key (numpy arrays).
@@ -52,10 +49,11 @@ class LayerStats:
     ``block_ncol``, ``block_mult`` (energy multiplicity), ``n_hist`` ``(B, n_max+1)`` int64 (reads with
     ``n`` active rows; each row sums to ``num_reads``).
     States ``k`` (K of them): ``counts`` ``(K, L)`` int32 (active cells per level; ``L = 1``: just ``n``),
-    ``weight`` ``(K,)`` (number of (read, column) pairs, times multiplicity), ``col_mean``/``col_var`` ``(K,)``
-    (column position ``J = j+1``), ``pos_mean``/``pos_var``/``col_pos_cov`` ``(K, L)`` (``P_d``, mean of
-    ``u = N - i`` over active level-d cells; 0 where ``counts`` is 0), ``spread`` ``(K, L)`` (mean
-    within-column ``sum (u - P_d)^2``).
+    ``weight`` ``(K,)`` (number of (read, column) pairs, times multiplicity), ``col_mean`` ``(K,)`` (mean
+    column position ``J = j+1``), ``pos_mean`` ``(K, L)`` (mean over members of ``P_d``, the mean of
+    ``u = N - i`` over the active level-d cells of a column; 0 where ``counts`` is 0), ``spread``
+    ``(K, L)`` (mean over members of the within-column ``sum (u - P_d)^2``). States may repeat a count
+    vector when ``pos_bins`` > 0 (one entry per position bin).
     """
 
     num_reads: int
@@ -68,10 +66,7 @@ class LayerStats:
     counts: np.ndarray
     weight: np.ndarray
     col_mean: np.ndarray
-    col_var: np.ndarray
     pos_mean: np.ndarray
-    pos_var: np.ndarray
-    col_pos_cov: np.ndarray
     spread: np.ndarray
 
     @property
@@ -87,8 +82,7 @@ class LayerStats:
         z = np.zeros((uniq.size, 1))
         cm = np.bincount(inv, weights=self.weight * self.col_mean, minlength=uniq.size) / np.maximum(w, 1e-300)
         return dataclasses.replace(self, num_levels=1, counts=uniq[:, None].astype(np.int32), weight=w,
-                                   col_mean=cm, col_var=np.zeros(uniq.size), pos_mean=z, pos_var=z.copy(),
-                                   col_pos_cov=z.copy(), spread=z.copy())
+                                   col_mean=cm, pos_mean=z, spread=z.copy())
 
     def g_sum(self, g_of_r, r_states: np.ndarray) -> float:
         """``sum_k weight_k * g(R_k)`` for resistances ``r_states`` evaluated on the states (helper)."""
@@ -116,6 +110,61 @@ def _radix_keys(rows: np.ndarray, radices) -> np.ndarray | None:
     return key
 
 
+def _unkey(keys: np.ndarray, radices) -> np.ndarray:
+    out = np.empty((keys.size, len(radices)), np.int64)
+    k = keys.astype(np.int64).copy()
+    for d, r in enumerate(radices):
+        out[:, d] = k % r
+        k //= r
+    return out
+
+
+#: dense accumulation (bincount into the whole key space) up to this many keys
+_DENSE_MAX = 1 << 23
+
+
+class _Acc:
+    """Accumulates per-state sums ``(K, Q)``; dense over the key space when it is small, else by hashing."""
+
+    def __init__(self, radices, Q: int):
+        self.radices = list(radices)
+        self.Q = Q
+        space = math.prod(self.radices)
+        self.dense = np.zeros((Q, space)) if space <= _DENSE_MAX else None
+        self.parts_keys, self.parts_sums = [], []
+
+    def add(self, key: np.ndarray, values: list, scale: float = 1.0):
+        """``key`` (M,) int64 state keys; ``values``: Q arrays (M,) (None: ones) summed per state, times
+        ``scale``."""
+        if self.dense is not None:
+            n = self.dense.shape[1]
+            for q, v in enumerate(values):
+                self.dense[q] += scale * np.bincount(key, weights=v, minlength=n)
+            return
+        codes, ukeys = _factorize(key)
+        K = ukeys.size
+        sums = np.empty((K, self.Q))
+        for q, v in enumerate(values):
+            sums[:, q] = scale * np.bincount(codes, weights=v, minlength=K)
+        self.parts_keys.append(ukeys)
+        self.parts_sums.append(sums)
+
+    def result(self):
+        if self.dense is not None:
+            keys = np.flatnonzero(self.dense[0])
+            return _unkey(keys, self.radices), self.dense[:, keys].T
+        if not self.parts_keys:
+            return np.zeros((0, len(self.radices)), np.int64), np.zeros((0, self.Q))
+        keys = np.concatenate(self.parts_keys)
+        sums = np.concatenate(self.parts_sums)
+        codes, ukeys = _factorize(keys)
+        out = np.empty((ukeys.size, self.Q))
+        for q in range(self.Q):
+            out[:, q] = np.bincount(codes, weights=sums[:, q], minlength=ukeys.size)
+        order = np.argsort(ukeys)
+        return _unkey(ukeys[order], self.radices), out[order]
+
+
 def _factorize(keys: np.ndarray):
     """(codes, unique keys) of an int64 key array (hash-based when pandas is present)."""
     try:
@@ -127,81 +176,17 @@ def _factorize(keys: np.ndarray):
         return codes, uniq
 
 
-def _factorize_rows(counts: np.ndarray):
-    """(codes, unique rows) for count vectors too long for integer keys."""
-    c = np.ascontiguousarray(counts)
-    v = c.view(np.dtype((np.void, c.dtype.itemsize * c.shape[1]))).ravel()
-    _, first, codes = np.unique(v, return_index=True, return_inverse=True)
-    return codes.ravel(), c[first]
-
-
-class _Acc:
-    """Accumulates per-state sums from chunks, merging at the end."""
-
-    def __init__(self, L: int, radices):
-        self.L, self.radices = L, list(radices)
-        self.parts_counts, self.parts_sums = [], []
-
-    def add(self, counts: np.ndarray, m: np.ndarray, J: np.ndarray | None = None, P=None, V=None):
-        """counts (M, E) int key rows (level counts, then position bins); m (M,) weights; J (M,),
-        P (M, L), V (M, L) positional members (or None)."""
-        codes, ucounts = self._group(counts)
-        K = ucounts.shape[0]
-        L = self.L
-        sums = np.zeros((K, _NS_STATE + _NS_LEVEL * L))
-        bc = lambda w: np.bincount(codes, weights=w, minlength=K)  # noqa: E731
-        sums[:, 0] = bc(m)
-        if J is not None:
-            mJ = m * J
-            sums[:, 1] = bc(mJ)
-            sums[:, 2] = bc(mJ * J)
-            for d in range(L):
-                mP = m * P[:, d]
-                o = _NS_STATE + _NS_LEVEL * d
-                sums[:, o] = bc(mP)
-                sums[:, o + 1] = bc(mP * P[:, d])
-                sums[:, o + 2] = bc(mP * J)
-                sums[:, o + 3] = bc(m * V[:, d])
-        self.parts_counts.append(ucounts)
-        self.parts_sums.append(sums)
-
-    def _group(self, counts):
-        keys = _radix_keys(counts, self.radices)
-        if keys is None:
-            return _factorize_rows(counts)
-        codes, ukeys = _factorize(keys)
-        # recover the key rows of the unique keys
-        uc = np.empty((ukeys.size, len(self.radices)), np.int64)
-        k = ukeys.copy()
-        for d, r in enumerate(self.radices):
-            uc[:, d] = k % r
-            k //= r
-        return codes, uc
-
-    def result(self):
-        if not self.parts_counts:
-            return np.zeros((0, len(self.radices)), np.int64), np.zeros((0, _NS_STATE + _NS_LEVEL * self.L))
-        counts = np.concatenate(self.parts_counts)
-        sums = np.concatenate(self.parts_sums)
-        codes, ucounts = self._group(counts)
-        out = np.zeros((ucounts.shape[0], sums.shape[1]))
-        for c in range(sums.shape[1]):
-            out[:, c] = np.bincount(codes, weights=sums[:, c], minlength=ucounts.shape[0])
-        order = np.lexsort(ucounts.T[::-1])     # deterministic order: by counts
-        return ucounts[order], out[order]
-
-
 def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels: int, pos_bins: int = 0,
-                 chunk_bytes: int = 1 << 28) -> LayerStats:
+                 chunk_bytes: int = 1 << 27) -> LayerStats:
     """Reduce one layer's traces under one cut.
 
     ``digits``: ``(rows, out_c*ncps)`` cell levels (:func:`dse.traces.reader.weight_digits`), ignored when
     ``num_levels == 1``; ``bits``: ``(rows, >= num_reads)`` input bits; ``num_levels``: ``2**cell_bits`` for
     1T1R cells, 1 for the active-row count alone (SRAM); ``pos_bins`` > 0 also splits the states by the
-    column position ``J`` and, per level, the mean row position ``P_d`` quantized into ``pos_bins`` bins of
-    the subarray size (more states, smaller wire-resistance error; 0: states keyed by counts alone).
-    Vectorized: each distinct row set is one matrix
-    product of its input bits with one-hot level masks (weighted by row position for the moments)."""
+    column position ``J`` and, per level, the mean row position ``P_d``, each quantized into ``pos_bins``
+    bins of the largest slice size (more states, smaller wire-resistance error; 0: states keyed by the
+    counts alone). Vectorized: per slice, one matrix product of its input bits with the one-hot level
+    masks (also weighted by ``u`` and ``u^2``), then ``bincount`` passes over the (read, column) pairs."""
     R = cut.num_reads
     if bits.shape[1] < R:
         raise ValueError(f"input bits have {bits.shape[1]} columns, the cut reads {R}")
@@ -214,13 +199,15 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
     n_hist = np.zeros((B, nmax + 1), np.int64)
     Q = int(pos_bins) if L > 1 else 0
     bin_w = max(nmax, 1) / Q if Q else 1.0
-    acc = _Acc(L, [radix] * L + ([Q] * (L + 1) if Q else []))
+    radices = [radix] * L + ([Q] * (L + 1) if Q else [])
+    # sums per state: m, m*J, then per level m*sum(u), m*sum(u^2)
+    acc = _Acc(radices, 2 + 2 * L)
 
     # slices sharing the same rows share the input bits and the active-row counts
     groups: dict = {}
     for b, rows in enumerate(cut.block_rows):
         r = np.asarray(rows)
-        contiguous = r.size > 0 and r[-1] - r[0] == r.size - 1 and np.all(np.diff(r) == 1)
+        contiguous = r.size > 0 and r[-1] - r[0] == r.size - 1 and bool(np.all(np.diff(r) == 1))
         gk = ("c", int(r[0]), int(r.size)) if contiguous else ("i", r.tobytes())
         groups.setdefault(gk, []).append(b)
 
@@ -233,66 +220,96 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
         n_hist[bl] = h
         if L == 1:
             wcol = float(sum(cut.block_ncol[b] * mult[b] for b in bl))
-            acc.add(np.arange(nmax + 1)[:, None], h * wcol)
+            k = np.arange(nmax + 1)
+            acc.add(k, [h * wcol] + [np.zeros(k.size)] * (acc.Q - 1))
             continue
-        Xt = X.T.astype(np.float64)                        # (R, N)
-        u = (N - np.arange(N)).astype(np.float64)          # u = N - i
-        U1 = Xt @ u
-        U2 = Xt @ (u * u)
+        # float32 products: counts and sum u are exact integers (< 2**24 for slices up to 2048 rows);
+        # sum u^2 (only used for the spread correction) is rounded to ~1e-7 relative
         cols = np.concatenate([cut.block_col0[b] + np.arange(cut.block_ncol[b]) for b in bl])
         J = np.concatenate([np.arange(1, cut.block_ncol[b] + 1, dtype=np.float64) for b in bl])
         mm = np.concatenate([np.full(cut.block_ncol[b], mult[b]) for b in bl])
-        D = digits[rows][:, cols]
+        # reads with no active row: every column is in the all-zero state
+        nz = n > 0
+        zero_reads = int(R - nz.sum())
+        if zero_reads:
+            z = np.zeros(cols.size)
+            acc.add(np.zeros(cols.size, np.int64), [mm, mm * J] + [z] * (acc.Q - 2), float(zero_reads))
+        X = X[:, nz]
+        n = n[nz]
+        Rz = int(nz.sum())
+        if Rz == 0:
+            continue
+        Xt = X.T.astype(np.float32)                        # (Rz, N)
+        u = (N - np.arange(N)).astype(np.float32)          # u = N - i
+        U1 = (Xt @ u).astype(np.float64)
+        U2 = (Xt @ (u * u)).astype(np.float64)
+        Dg = digits[rows][:, cols]
         C = cols.size
-        step = max(1, int(chunk_bytes // (8 * R * 3 * max(L - 1, 1))))
-        for c0 in range(0, C, step):
-            c1 = min(C, c0 + step)
-            w = c1 - c0
-            Dc = D[:, c0:c1]
-            cnt = np.empty((R, w, L), np.int64)
-            p1 = np.empty((R, w, L))
-            p2 = np.empty((R, w, L))
-            rest_c = np.repeat(n[:, None], w, 1).astype(np.float64)
-            rest_1 = np.repeat(U1[:, None], w, 1)
-            rest_2 = np.repeat(U2[:, None], w, 1)
+        step = max(1, int(chunk_bytes // (4 * Rz * 3 * max(L - 1, 1))))
+        for a0 in range(0, C, step):
+            a1 = min(C, a0 + step)
+            w = a1 - a0
+            Dc = Dg[:, a0:a1]
+            m_c = mm[a0:a1]
+            uniform = bool(np.all(m_c == m_c[0]))
+            cnt, s1, s2 = [None] * L, [None] * L, [None] * L
+            c_rest = np.repeat(n[:, None].astype(np.float64), w, 1)
+            s1_rest = np.repeat(U1[:, None], w, 1)
+            s2_rest = np.repeat(U2[:, None], w, 1)
             for d in range(1, L):
-                M = (Dc == d).astype(np.float64)
+                M = (Dc == d).astype(np.float32)
                 prod = Xt @ np.concatenate([M, M * u[:, None], M * (u * u)[:, None]], axis=1)
-                cd, s1, s2 = prod[:, :w], prod[:, w:2 * w], prod[:, 2 * w:]
-                cnt[:, :, d] = np.rint(cd)
-                p1[:, :, d], p2[:, :, d] = s1, s2
-                rest_c -= cd
-                rest_1 -= s1
-                rest_2 -= s2
-            cnt[:, :, 0] = np.rint(rest_c)
-            p1[:, :, 0], p2[:, :, 0] = rest_1, rest_2
-            cf = cnt.astype(np.float64)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                P = np.where(cnt > 0, p1 / cf, 0.0)
-            V = np.maximum(p2 - p1 * P, 0.0)
-            key = cnt.reshape(-1, L)
+                cnt[d] = prod[:, :w].astype(np.float64)
+                s1[d] = prod[:, w:2 * w].astype(np.float64)
+                s2[d] = prod[:, 2 * w:].astype(np.float64)
+                c_rest -= cnt[d]
+                s1_rest -= s1[d]
+                s2_rest -= s2[d]
+            cnt[0], s1[0], s2[0] = c_rest, s1_rest, s2_rest
+            key_f = cnt[0].copy()
+            scale = float(radix)
+            for d in range(1, L):
+                key_f += cnt[d] * scale
+                scale *= radix
             if Q:
-                jb = np.minimum(((J[c0:c1] - 1.0) / bin_w).astype(np.int64), Q - 1)
-                pb = np.minimum((np.maximum(P - 1.0, 0.0) / bin_w).astype(np.int64), Q - 1)
-                key = np.concatenate([key, pb.reshape(-1, L), np.broadcast_to(jb, (R, w)).reshape(-1, 1)], 1)
-            acc.add(key, np.broadcast_to(mm[c0:c1], (R, w)).reshape(-1),
-                    np.broadcast_to(J[c0:c1], (R, w)).reshape(-1), P.reshape(-1, L), V.reshape(-1, L))
+                jb = np.minimum(((J[a0:a1] - 1.0) / bin_w).astype(np.int64), Q - 1)
+                for d in range(L):
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        P = np.where(cnt[d] > 0, s1[d] / np.where(cnt[d] > 0, cnt[d], 1.0), 1.0)
+                    key_f += np.minimum(((P - 1.0) / bin_w).astype(np.int64), Q - 1) * scale
+                    scale *= Q
+                key_f += jb[None, :] * scale
+            key = key_f.astype(np.int64).ravel()
+            if uniform:
+                mw = float(m_c[0])
+                vals = [None, np.broadcast_to(J[a0:a1], (Rz, w)).ravel()]
+            else:
+                mw = 1.0
+                vals = [np.broadcast_to(m_c, (Rz, w)).ravel(), np.broadcast_to(J[a0:a1] * m_c, (Rz, w)).ravel()]
+            mb = None if uniform else np.broadcast_to(m_c, (Rz, w))
+            for arrs in (s1, s2):
+                for d in range(L):
+                    vals.append(arrs[d].ravel() if uniform else (arrs[d] * mb).ravel())
+            acc.add(key, vals, mw)
 
-    counts, s = acc.result()
-    counts = counts[:, :L]
-    if L == 1:
-        # n-only: positional moments unused
-        s[:, 1:] = 0.0
+    keys, s = acc.result()
+    counts = keys[:, :L]
     w = s[:, 0]
     wi = np.where(w > 0, 1.0 / np.where(w > 0, w, 1.0), 0.0)
     col_mean = s[:, 1] * wi
-    col_var = np.maximum(s[:, 2] * wi - col_mean ** 2, 0.0)
-    lv = s[:, _NS_STATE:].reshape(-1, L, _NS_LEVEL)
-    pos_mean = lv[:, :, 0] * wi[:, None]
-    pos_var = np.maximum(lv[:, :, 1] * wi[:, None] - pos_mean ** 2, 0.0)
-    col_pos_cov = lv[:, :, 2] * wi[:, None] - col_mean[:, None] * pos_mean
-    spread = lv[:, :, 3] * wi[:, None]
+    s1 = s[:, 2:2 + L]                                      # sum over members of m * sum u
+    s2 = s[:, 2 + L:2 + 2 * L]                              # ... of m * sum u^2
+    cf = counts.astype(np.float64)
+    ci = np.where(cf > 0, 1.0 / np.where(cf > 0, cf, 1.0), 0.0)
+    pos_mean = s1 * wi[:, None] * ci                        # mean of P_d = sum u / c_d (c_d fixed in a state)
+    # mean within-column spread: E[sum u^2 - (sum u)^2 / c]; the second term uses E[(sum u)^2] ~ E[sum u]^2
+    # (exact when members share their position sums; the across-member part is dropped on purpose)
+    spread = np.maximum(s2 * wi[:, None] - cf * pos_mean ** 2, 0.0)
+    if L == 1:
+        col_mean = np.zeros_like(w)
+        pos_mean = np.zeros_like(pos_mean)
+        spread = np.zeros_like(spread)
     return LayerStats(num_reads=R, num_levels=L, block_pe=cut.block_pe.copy(), block_nrow=nrow,
                       block_ncol=cut.block_ncol.copy(), block_mult=cut.block_mult.copy(), n_hist=n_hist,
-                      counts=counts.astype(np.int32), weight=w, col_mean=col_mean, col_var=col_var,
-                      pos_mean=pos_mean, pos_var=pos_var, col_pos_cov=col_pos_cov, spread=spread)
+                      counts=counts.astype(np.int32), weight=w, col_mean=col_mean, pos_mean=pos_mean,
+                      spread=spread)

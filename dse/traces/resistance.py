@@ -32,15 +32,15 @@ def _f(x):
 def column_resistance(states, cell, prm, res_cell_access=0.0, wire: bool = True):
     """Column resistance (ohm) of each reduced column state, shape ``(batch..., K)``.
 
-    ``states``: a :class:`~dse.traces.reduce.LayerStats` (or any object with ``counts`` ``(K, L)``,
-    ``col_mean``, ``col_var`` ``(K,)``, ``pos_mean``, ``pos_var``, ``col_pos_cov``, ``spread`` ``(K, L)``);
+    ``states``: a :class:`~dse.traces.reduce.LayerStats` (or a dict / object with ``counts`` ``(K, L)``,
+    ``col_mean`` ``(K,)``, ``pos_mean``, ``spread`` ``(K, L)``);
     ``cell``: :class:`dse.tech.memcell.Cell`; ``prm``: :class:`dse.tech.params.Params`;
     ``res_cell_access``: the subarray's ``res_cell_access`` (ohm; used by SRAM only), an array with the
     batch shape or a subarray state having that field. ``wire=False`` drops the wire resistance.
 
     Without wire resistance the result is the reference's exactly (up to summation order). With it, each
     cell conductance ``1/(a_d + x)`` (``x`` its wire series resistance) is expanded to second order about
-    the state's mean ``x``, using the positional moments of the state. ``L = 1`` states (active-row
+    the state's mean ``x`` (averaged over a uniform spread matching the state's positional variance). ``L = 1`` states (active-row
     counts only) serve SRAM; for RRAM/FeFET they give NaN. Zero active rows gives ``inf`` (parallel) or NaN
     (sequential), as in the reference."""
     if hasattr(res_cell_access, "res_cell_access"):
@@ -56,7 +56,7 @@ def column_resistance(states, cell, prm, res_cell_access=0.0, wire: bool = True)
     rrow = ex(prm.wire_resistance_row) if wire else 0.0
     rcol = ex(prm.wire_resistance_col) if wire else 0.0
     # SRAM: all active cells identical
-    r_sram_cell = ex(res_cell_access) + ex(prm.wire_resistance_col)
+    r_sram_cell = ex(res_cell_access) + (ex(prm.wire_resistance_col) if wire else 0.0)
     g_sram = n * (1.0 / r_sram_cell)
     r_sram = 1.0 / g_sram
     if L >= 2:
@@ -65,14 +65,12 @@ def column_resistance(states, cell, prm, res_cell_access=0.0, wire: bool = True)
         g_lev = lev / (L - 1) * (gmax - gmin) + gmin                       # (batch..., 1, L)
         r_acc = jnp.where(mem == D.RRAM, ex(cell.resistance_access), 0.0)[..., None]
         a = 1.0 / g_lev + r_acc                                             # (batch..., 1, L)
-        jm, jv = _f(states.col_mean)[:, None], _f(states.col_var)[:, None]
-        pm, pv, cv, sp = (_f(states.pos_mean), _f(states.pos_var), _f(states.col_pos_cov), _f(states.spread))
+        jm = _f(states.col_mean)[:, None]
+        pm, sp = _f(states.pos_mean), _f(states.spread)
         rr = rrow[..., None] if wire else 0.0
         rc = rcol[..., None] if wire else 0.0
-        xbar = jm * rr + pm * rc                                            # mean series wire resistance
-        var_x = rr * rr * jv + 2.0 * rr * rc * cv + rc * rc * pv            # its variance across members
-        b = a + xbar
-        # within a column the active cells' wire resistances spread around xbar with variance
+        b = a + (jm * rr + pm * rc)                    # cell + mean series wire resistance
+        # within a column the active cells' wire resistances spread around the mean with variance
         # rc^2 * spread / count; averaging 1/(b + y) over a uniform y of that variance gives
         # atanh(h/b)/h with h = sqrt(3 * variance) (second-order exact, well behaved for large spreads)
         cnt_safe = jnp.where(counts > 0, counts, 1.0)
@@ -81,7 +79,7 @@ def column_resistance(states, cell, prm, res_cell_access=0.0, wire: bool = True)
         small = t < 1e-4
         t_safe = jnp.where(small, 0.5, t)
         mean_inv = jnp.where(small, (1.0 + t * t / 3.0) / b, jnp.arctanh(t_safe) / (t_safe * b))
-        g_col = jnp.sum(counts * mean_inv + counts * var_x / (b * b * b), axis=-1)
+        g_col = jnp.sum(counts * mean_inv, axis=-1)
         par = ex(prm.parallel_read) == 1
         divisor = jnp.where(par, ex(prm.num_add), n)
         r_1t1r = 1.0 / (g_col / divisor)

@@ -1,0 +1,211 @@
+"""Traces: reader checks, the cut, the reduction against a brute-force replay of the reference's reads."""
+import os
+
+import jax
+import numpy as np
+import pytest
+
+import dse  # noqa: F401
+from dse import design as D
+from dse import traces as T
+from dse.network import Layer, from_layers
+from dse.tech.memcell import memcell
+from dse.tech.params import make_params
+from dse.traces.reader import TraceError, num_in_vector, read_input, read_weight, weight_digits
+from dse.traces.resistance import replay_layer_sum
+
+G_FUNCS = [lambda r: 1.0 / r, np.log, lambda r: r, np.sqrt, lambda r: np.exp(-2.31 * np.log10(r))]
+
+
+def _g_finite(g):
+    return lambda r: np.where(np.isfinite(r), g(np.where(np.isfinite(r), r, 1.0)), 0.0)
+
+
+def _point(**kw):
+    pt = dict(technode=22, memcell="rram", mode="parallel", subarray=64, parallel_read=16, cell_bits=1,
+              r_on=6000.0, on_off=10.0)
+    pt.update(kw)
+    prm = make_params(D.encode([pt]))
+    cell = memcell(prm)
+    one = lambda t: jax.tree_util.tree_map(lambda a: a[0], t)  # noqa: E731
+    return one(prm), one(cell)
+
+
+def _replay_kw(prm, cell, levels, wire, res_cell_access=1000.0):
+    return dict(mem=int(cell.mem_cell_type), g_max=float(prm.max_conductance), g_min=float(prm.min_conductance),
+                num_levels=levels, r_access=float(cell.resistance_access),
+                wire_row=float(prm.wire_resistance_row) if wire else 0.0,
+                wire_col=float(prm.wire_resistance_col) if wire else 0.0,
+                res_cell_access=res_cell_access, parallel=bool(prm.parallel_read == 1), num_add=float(prm.num_add))
+
+
+def _compare(st, cut, digits, bits, prm, cell, wire, levels):
+    gs = [_g_finite(g) for g in G_FUNCS]
+    ref = replay_layer_sum(digits, bits, cut, gs, **_replay_kw(prm, cell, levels, wire))
+    r = np.asarray(T.column_resistance(st, cell, prm, 1000.0, wire=wire))
+    red = [float(np.sum(st.weight * g(r))) for g in gs]
+    return np.array([abs(a - b) / abs(b) for a, b in zip(red, ref)])
+
+
+def _random_layer(rng, c=20, k=12, h=6, density=0.25):
+    layer = Layer(h, h, c, 3, 3, k, 0, 1)
+    w = np.rint(np.clip(rng.normal(0, 0.4, (9 * c, k)), -1, 1) * 128) / 128
+    w[0, 0] = 1.0                                    # overflow case
+    bits = rng.random((9 * c, num_in_vector(layer) * 8)) < density
+    bits[:, :8] = False                              # reads with no active row
+    return layer, w, bits
+
+
+@pytest.mark.parametrize("mem,mode,cb", [("rram", "parallel", 1), ("rram", "sequential", 2), ("fefet", "parallel", 2),
+                                         ("sram", "parallel", 1), ("rram", "parallel", 3)])
+def test_reduction_exact_without_wire(mem, mode, cb):
+    rng = np.random.default_rng(1)
+    layer, w, bits = _random_layer(rng)
+    ncps = -(-8 // cb)
+    cut = T.layer_cut(layer, T.CutKey(sub=64, ncps=ncps, input_bits=8, novel=False, tile_cm=128, pe_cm=64))
+    digits = weight_digits(w, 8, cb)
+    levels = 1 if mem == "sram" else 2 ** cb
+    st = T.reduce_layer(digits, bits, cut, levels)
+    prm, cell = _point(memcell=mem, mode=mode, cell_bits=cb)
+    err = _compare(st, cut, digits, bits, prm, cell, wire=False, levels=2 ** cb)
+    assert np.all(err < 1e-12), err
+    # n histograms: exact per slice
+    for b, rows in enumerate(cut.block_rows):
+        n = bits[rows, :cut.num_reads].sum(0)
+        np.testing.assert_array_equal(st.n_hist[b, :n.max() + 1], np.bincount(n))
+    assert st.n_hist.sum(1).tolist() == [cut.num_reads] * len(cut.block_rows)
+    # total weight = reads x columns x multiplicity
+    assert st.weight.sum() == pytest.approx(cut.num_reads * float(np.sum(cut.block_ncol * cut.block_mult)))
+
+
+@pytest.mark.parametrize("node,mem,sub,bins,tol", [(22, "rram", 256, 0, 1e-3), (1, "fefet", 256, 0, 1.5e-2),
+                                                   (1, "fefet", 256, 8, 1e-3)])
+def test_reduction_wire_bound(node, mem, sub, bins, tol):
+    """Wire resistance at r_on = 6 kOhm, 256-row slices: 22 nm within 0.1 %, 1 nm (FeFET, wires ~ 10 kOhm per
+    column) within 1.5 % by default and 0.1 % with position bins."""
+    rng = np.random.default_rng(2)
+    layer = Layer(5, 5, 40, 3, 3, 8, 0, 1)           # 360 rows: one full 256-row slice and a partial one
+    w = np.rint(np.clip(rng.normal(0, 0.35, (360, 8)), -1, 1) * 128) / 128
+    bits = rng.random((360, num_in_vector(layer) * 8)) < 0.2
+    cut = T.layer_cut(layer, T.CutKey(sub=sub, ncps=4, input_bits=8, novel=False, tile_cm=4 * sub, pe_cm=2 * sub))
+    digits = weight_digits(w, 8, 2)
+    st = T.reduce_layer(digits, bits, cut, 4, pos_bins=bins)
+    prm, cell = _point(technode=node, memcell=mem, subarray=sub, parallel_read=sub // 4, cell_bits=2)
+    err = _compare(st, cut, digits, bits, prm, cell, wire=True, levels=4)
+    assert np.all(err < tol), err
+    assert np.max(err) > 1e-9                        # the wire does change the figures
+
+
+def test_conformance_tiny_layer_exact(conformance_dir):
+    from dse.network import load_network
+    net = load_network(os.path.join(conformance_dir, "networks", "tiny.csv"))
+    folder = os.path.join(conformance_dir, "traces", "tiny")
+    wp, xp = T.trace_paths(folder, 1)
+    w = read_weight(wp, net.layers[1], 1)
+    bits = read_input(xp, net.layers[1], 8, 1)
+    cut = T.layer_cut(net.layers[1], T.CutKey(sub=32, ncps=4, input_bits=8, novel=False, tile_cm=128, pe_cm=64))
+    digits = weight_digits(w, 8, 2)
+    st = T.reduce_layer(digits, bits, cut, 4)
+    prm, cell = _point(subarray=32, parallel_read=8, cell_bits=2)
+    assert np.all(_compare(st, cut, digits, bits, prm, cell, wire=False, levels=4) < 1e-12)
+    assert np.all(_compare(st, cut, digits, bits, prm, cell, wire=True, levels=4) < 1e-4)
+
+
+def test_column_resistance_batch_equals_single():
+    rng = np.random.default_rng(3)
+    layer, w, bits = _random_layer(rng, c=8, k=4)
+    cut = T.layer_cut(layer, T.CutKey(sub=32, ncps=8, input_bits=8, novel=False, tile_cm=128, pe_cm=64))
+    st = T.reduce_layer(weight_digits(w, 8, 1), bits, cut, 2)
+    pts = [dict(technode=n, memcell=m, mode=md, subarray=32, parallel_read=8, r_on=r, on_off=10.0)
+           for n, m, md, r in [(22, "rram", "parallel", 6e3), (7, "fefet", "sequential", 5e4),
+                               (65, "sram", "parallel", 1e5)]]
+    prm = make_params(D.encode(pts))
+    cell = memcell(prm)
+    rca = np.array([900.0, 0.0, 1200.0])
+    batch = np.asarray(T.column_resistance(st, cell, prm, rca))
+    for i in range(3):
+        one = lambda t: jax.tree_util.tree_map(lambda a: a[i], t)  # noqa: E731
+        single = np.asarray(T.column_resistance(st, one(cell), one(prm), rca[i]))
+        np.testing.assert_array_equal(batch[i], single)
+
+
+def test_weight_digits_reference_semantics():
+    w = np.array([[-1.0, 1.0, 0.0, 1 / 256, -1 / 256, 0.5]])
+    # 2^7*(w+1): 0, 256 (overflows to 0), 128, 128.5 -> 129 (half away from zero), 127.5 -> 128, 192
+    np.testing.assert_array_equal(weight_digits(w, 8, 8).ravel(), [0, 0, 128, 129, 128, 192])
+    d = weight_digits(np.array([[0.5]]), 8, 2).ravel()  # 192 = 3,0,0,0 in base 4, most significant first
+    np.testing.assert_array_equal(d, [3, 0, 0, 0])
+    np.testing.assert_array_equal(weight_digits(np.array([[0.5]]), 7, 3).ravel(), [1, 4, 0])  # 96 = 1*64+4*8
+    with pytest.raises(TraceError):
+        weight_digits(np.array([[-1.5]]), 8, 1)
+
+
+def test_num_in_vector_truncates():
+    assert num_in_vector((32, 32, 3, 3, 3, 16, 0, 1)) == 900
+    assert num_in_vector((8, 8, 3, 3, 3, 16, 0, 2)) == 9        # 3 * 6 / 2 = 9
+    assert num_in_vector((7, 7, 3, 3, 3, 16, 0, 2)) == 6        # 2.5 * 5 / 2 = 6.25
+
+
+def test_reader_messages(tmp_path):
+    layer = Layer(4, 4, 2, 3, 3, 3, 0, 1)                 # 18 rows, 3 out, 4 windows
+    np.savetxt(tmp_path / "weight1.csv", np.zeros((18, 3)), delimiter=",")
+    np.savetxt(tmp_path / "input1.csv", np.ones((18, 40), int), fmt="%d", delimiter=",")
+    assert read_weight(str(tmp_path / "weight1.csv"), layer).shape == (18, 3)
+    x = read_input(str(tmp_path / "input1.csv"), layer, 8)
+    assert x.shape == (18, 32) and x.dtype == bool        # only num_in_vector*input_bits columns read
+    with pytest.raises(TraceError, match="weight1.csv: layer 1 weights are 18 x 3 but the network"):
+        read_weight(str(tmp_path / "weight1.csv"), Layer(4, 4, 2, 3, 3, 4, 0, 1))
+    with pytest.raises(TraceError, match="input has 40 columns but the reference reads"):
+        read_input(str(tmp_path / "input1.csv"), layer, 16)
+    np.savetxt(tmp_path / "input2.csv", np.full((18, 40), 2), fmt="%d", delimiter=",")
+    with pytest.raises(TraceError, match="not a bit"):
+        read_input(str(tmp_path / "input2.csv"), layer, 8, 1)
+    with pytest.raises(TraceError, match="layer 3: no weight3.csv"):
+        T.trace_paths(str(tmp_path), 2)
+
+
+def test_cut_conventional_covers_matrix_and_readds():
+    layer = Layer(4, 4, 30, 3, 3, 20, 0, 1)               # 270 x 160 (ncps 8)
+    cut = T.layer_cut(layer, T.CutKey(sub=64, ncps=8, input_bits=8, novel=False, tile_cm=256, pe_cm=128))
+    cover = np.zeros((270, 160), int)
+    for rows, c0, nc in zip(cut.block_rows, cut.block_col0, cut.block_ncol):
+        assert len(rows) <= 64 and nc <= 64
+        cover[np.ix_(rows, np.arange(c0, c0 + nc))] += 1
+    assert np.all(cover == 1)
+    # tile (1, 0) holds 14 rows x 160 cols: its 2x2 PE grid has PEs (0,0), (0,1) mapped and two empty slots
+    t = 1
+    pes = np.flatnonzero(cut.pe_tile == t)
+    assert cut.pe_mult[pes].tolist() == [1, 3]
+    assert cut.pe_mult[cut.pe_tile == 0].tolist() == [1, 1, 1, 1]
+
+
+def test_cut_novel_rows_by_kernel_position():
+    layer = Layer(6, 6, 64, 3, 3, 16, 0, 1)               # 576 rows = 9 kernel positions x 64 channels
+    cut = T.layer_cut(layer, T.CutKey(sub=32, ncps=8, input_bits=8, novel=True, pe_nm=64, num_pe_nm=9))
+    assert len(cut.pe_rows) == 9 * 2                      # 2 tiles along the columns (128 / 64)
+    first = [int(cut.block_rows[b][0]) for b in np.flatnonzero(cut.block_pe == 1)]
+    assert sorted(set(first)) == [64, 96]                 # PE 1 = kernel position 1, channels 0..63
+    cover = np.zeros((576, 128), int)
+    for rows, c0, nc in zip(cut.block_rows, cut.block_col0, cut.block_ncol):
+        cover[np.ix_(rows, np.arange(c0, c0 + nc))] += 1
+    assert np.all(cover == 1)
+
+
+def test_synthetic_deterministic_and_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("DSE_CACHE_DIR", str(tmp_path))
+    from dse.traces import cache
+    net = from_layers([(6, 6, 8, 3, 3, 8, 0, 1)], name="t")
+    key = T.stats_key(T.CutKey(sub=32, ncps=4, input_bits=8, novel=False, tile_cm=128, pe_cm=64), 8, 2, False)
+    a, _ = T.layer_stats(None, net, 0, key)
+    files = list((tmp_path / "traces").glob("*.npz"))
+    assert len(files) == 1
+    cache.clear_memory()
+    b, _ = T.layer_stats(None, net, 0, key)              # from disk
+    for f in ("counts", "weight", "n_hist", "pos_mean", "spread"):
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    cache.clear_memory()
+    monkeypatch.setenv("DSE_CACHE_DIR", "off")
+    c, _ = T.layer_stats(None, net, 0, key)              # recomputed: same numbers
+    np.testing.assert_array_equal(a.weight, c.weight)
+    w, x = T.synthetic_layer(net.layers[0], 8, 8)
+    assert 0.15 < x.mean() < 0.25 and abs(w.std() - 0.35) < 0.05
