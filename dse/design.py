@@ -63,6 +63,8 @@ KNOBS: dict[str, Knob] = {k.name: k for k in [
     _k("technode", "choice", 22, "technology node (nm)", choices=NODES, unit="nm"),
     _k("roadmap", "choice", "lstp", "transistor roadmap: low standby power or high performance", choices=("lstp", "hp")),
     _k("memcell", "choice", "sram", "memory cell", choices=("sram", "rram", "fefet")),
+    _k("access", "choice", "1t1r", "eNVM cell access: one transistor one resistor, or a crossbar (no access "
+       "device); ignored for SRAM", choices=("1t1r", "crossbar")),
     _k("mode", "choice", "parallel", "array read mode", choices=("parallel", "sequential")),
     _k("subarray", "int", 128, "subarray rows = columns", low=8, high=2048, power_of_two=True),
     _k("parallel_read", "int", None, "rows read at once (partial parallel read); default = subarray", low=1, high=2048),
@@ -164,6 +166,7 @@ class DesignArrays:
     technode: Any
     roadmap: Any
     memcell: Any
+    access: Any
     mode: Any
     subarray: Any
     parallel_read: Any
@@ -196,6 +199,7 @@ SRAM, RRAM, FEFET = 0, 1, 2
 PARALLEL, SEQUENTIAL = 0, 1
 LSTP, HP = 0, 1
 MLSA, SAR = 0, 1
+ACCESS_1T1R, ACCESS_CROSSBAR = 0, 1
 CURRENT, VOLTAGE = 0, 1
 NOVEL, CONVENTIONAL = 0, 1
 XY, HTREE = 0, 1

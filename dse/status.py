@@ -19,6 +19,7 @@ NO_ACTIVE_ROWS = 1 << 5
 NUMERIC = 1 << 6
 FEFET_NODE = 1 << 7
 EXCLUDED = 1 << 8
+NOT_MODELLED = 1 << 9
 
 MESSAGES = {
     SUBARRAY_TOO_LARGE: "subarray too large for the network: a layer's weights do not fill one "
@@ -31,6 +32,7 @@ MESSAGES = {
     NUMERIC: "a metric is not finite",
     FEFET_NODE: "FeFET is not supported at this node",
     EXCLUDED: "excluded by the sweep's 'where' filter (not evaluated)",
+    NOT_MODELLED: "crossbar (access: crossbar) arrays are not modelled yet",
 }
 
 

@@ -87,6 +87,7 @@ class Params:
     technode: Any            # nm
     node_index: Any          # index into dse.design.NODES
     memcelltype: Any         # SRAM=0, RRAM=1, FEFET=2
+    accesstype: Any          # eNVM access: 0 = 1T1R (CMOS access), 1 = crossbar (none)
     deviceroadmap: Any       # LSTP=0, HP=1
     parallel_read: Any       # 1: conventional parallel, 0: conventional sequential
     num_row_sub_array: Any
@@ -120,7 +121,7 @@ class Params:
     synchronous: Any
     clk_freq: Any            # Hz
     inputtoggle: Any
-    # ---- calibration factors (0 when not validated, as the reference leaves them) ----
+    # ---- calibration factors (1 when not validated; the reference leaves them uninitialised) ----
     alpha: Any
     beta: Any
     gamma: Any
@@ -161,6 +162,8 @@ class Params:
     min_sense_voltage: Any
     height_in_feature_size_1t1r: Any
     width_in_feature_size_1t1r: Any
+    height_in_feature_size_crossbar: Any
+    width_in_feature_size_crossbar: Any
     width_sram_cell_nmos: Any
     width_sram_cell_pmos: Any
     width_access_cmos: Any
@@ -196,9 +199,12 @@ def make_params(d: DesignArrays) -> Params:
     r_on = f(d.r_on)
     r_off = r_on * f(d.on_off)
     val = f(d.validated)
+    # calibration factors; without calibration they are 1 (the reference leaves them uninitialised)
+    cal = lambda v: jnp.where(val != 0, v, 1.0)  # noqa: E731
     width = node("wire_width")
-    h_cell = jnp.where(is_sram, node("height_in_feature_size_sram"), 4.0)
-    w_cell = jnp.where(is_sram, node("width_in_feature_size_sram"), 12.0)
+    crossbar = jnp.asarray(d.access) == D.ACCESS_CROSSBAR
+    h_cell = jnp.where(is_sram, node("height_in_feature_size_sram"), jnp.where(crossbar, 2.0, 4.0))
+    w_cell = jnp.where(is_sram, node("width_in_feature_size_sram"), jnp.where(crossbar, 2.0, 12.0))
     wl_row = width * 1e-9 * h_cell
     wl_col = width * 1e-9 * w_cell
     unit_r = node("unit_length_wire_resistance")
@@ -206,6 +212,7 @@ def make_params(d: DesignArrays) -> Params:
     c = lambda v: jnp.full(shape, v, jnp.float64)  # noqa: E731
     return Params(
         technode=technode, node_index=idx, memcelltype=jnp.asarray(d.memcell),
+        accesstype=jnp.where(is_sram, D.ACCESS_1T1R, jnp.asarray(d.access)),
         deviceroadmap=jnp.asarray(d.roadmap), parallel_read=parallel,
         num_row_sub_array=sub, num_col_sub_array=sub, num_row_parallel=f(d.parallel_read),
         num_add=jnp.floor(sub / f(d.parallel_read)), level_output=level, dumcolshared=level,
@@ -219,7 +226,7 @@ def make_params(d: DesignArrays) -> Params:
         global_buffer_type=f(d.global_buffer), tile_buffer_type=f(d.tile_buffer), pe_buffer_type=f(d.pe_buffer),
         re_lu=f(jnp.asarray(d.activation) == D.RELU), chip_activation=f(d.chip_activation),
         validated=val, synchronous=f(d.synchronous), clk_freq=f(d.clk_freq), inputtoggle=f(d.input_toggle),
-        alpha=1.44 * val, beta=1.4 * val, gamma=0.5 * val, delta=0.15 * val, epsilon=0.05 * val, zeta=1.22 * val,
+        alpha=cal(1.44), beta=cal(1.4), gamma=cal(0.5), delta=cal(0.15), epsilon=cal(0.05), zeta=cal(1.22),
         metal0=node("metal0"), metal1=node("metal1"), wire_width=width,
         barrier_thickness=node("barrier_thickness"), feature_size=width * 1e-9,
         sizingfactor_mux=node("sizingfactor_mux"), sizingfactor_wldecoder=c(1.0),
@@ -234,6 +241,7 @@ def make_params(d: DesignArrays) -> Params:
         wire_resistance_row=unit_r * wl_row, wire_resistance_col=unit_r * wl_col,
         temp=c(300.0), outputtoggle=c(0.5), min_sense_voltage=c(0.1),
         height_in_feature_size_1t1r=c(4.0), width_in_feature_size_1t1r=c(12.0),
+        height_in_feature_size_crossbar=c(2.0), width_in_feature_size_crossbar=c(2.0),
         width_sram_cell_nmos=c(1.0), width_sram_cell_pmos=c(1.0), width_access_cmos=c(1.0),
         read_pulse_width=c(10e-9), access_voltage=c(1.1), write_voltage=c(2.0),
         global_bus_delay_tolerance=c(0.1), local_bus_delay_tolerance=c(0.1), tree_folded_ratio=c(4.0),
