@@ -25,10 +25,10 @@ Structure of one read (what a trace reduction needs):
 * **leakage** is a per-point constant (:func:`subarray_leakage`), as is
   ``leakage_sram_in_use`` (the SRAM cells' leakage while the array computes).
 
-The periphery's latency / energy / leakage (row decoders, switch matrices, mux, precharger,
-sense amplifiers, adders, flip-flops, shift-adders) are evaluated here by private helpers
-from the periphery states the subarray already holds; they follow each circuit's
-CalculateLatency / CalculatePower of the reference.
+The periphery's latency / energy / leakage come from the circuits' own functions
+(``row_decoder_latency``, ``switch_matrix_latency``, ``adder_power``, ...) applied to the
+periphery states the subarray already holds, with the loads and operation counts the
+subarray gives them.
 
 Quirks of the reference kept: SRAM sequential read with no active row gives a negative
 accumulation cycle count; 1T1R sequential read with no active row has NaN column
@@ -46,9 +46,20 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.multilevel_sa_encoder import encoder_latency, encoder_leakage, gate_leakage_n, log2_exact
+from dse.circuits.adder import adder_latency, adder_power
+from dse.circuits.dff import dff_power
+from dse.circuits.multilevel_sa_encoder import encoder_latency, encoder_leakage, log2_exact
 from dse.circuits.multilevel_sense_amp import mlsa_column_energy, mlsa_column_time
+from dse.circuits.mux import mux_latency, mux_power
+from dse.circuits.new_switch_matrix import new_switch_matrix_latency
+from dse.circuits.precharger import precharger_latency, precharger_power
+from dse.circuits.row_decoder import row_decoder_latency, row_decoder_power
 from dse.circuits.sar_adc import column_energy as sar_column_energy
+from dse.circuits.sense_amp import sense_amp_latency, sense_amp_power
+from dse.circuits.shift_add import shift_add_power
+from dse.circuits.sram_write_driver import sram_write_driver_power
+from dse.circuits.switch_matrix import switch_matrix_latency
+from dse.circuits.wl_new_decoder_driver import wl_new_decoder_driver_latency, wl_new_decoder_driver_power
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -72,217 +83,94 @@ def _fin(tech):
     return jnp.where(tech.technode <= 14, 2.0, 1.0)
 
 
-def _special(tech, prm):
-    return (tech.feature_size <= 2e-9) & (prm.speciallayout > 0)
-
-
-def _node_factor(tech, prm, f2, f1):
-    """Factor ``f2`` at 2 nm, ``f1`` at 1 nm with the special nanosheet layout, else 1."""
-    fs = tech.feature_size
-    sp = prm.speciallayout > 0
-    return jnp.where((jnp.abs(fs - 2e-9) < 1e-12) & sp, f2, jnp.where((jnp.abs(fs - 1e-9) < 1e-12) & sp, f1, 1.0))
-
-
-def _hz(tr, ramp):
-    return fm.horowitz(tr, 0.0, ramp)
-
-
 # ---------------------------------------------------------------------------------------
-# periphery circuits (latency s, energy J, leakage W)
+# periphery circuits: thin adapters over the circuits' own latency / power functions
+# (one operation each; latency s, energy J, leakage W)
 # ---------------------------------------------------------------------------------------
 def _row_decoder_latency(dec, tech, prm, cap_load1, cap_load2, res_load, colnum, ramp_input=STEP):
-    """Decoder delay (s) and the ramp it hands on (REGULAR: of its last-but-one stage)."""
-    t = prm.temp
-    has_nand = dec.num_nand > 0
-    has_nor = dec.num_nor > 0
-    r = fm.on_resistance(tech, dec.width_inv_n, L.NMOS, t)
-    d, ramp_inv = _hz(r * (dec.cap_inv_output + jnp.where(has_nand, dec.cap_nand_input * 2.0, cap_load1)), ramp_input)
-    lat = d
-    r = fm.on_resistance(tech, dec.width_nand_n, L.NMOS, t) * 2.0
-    d, ramp_nand = _hz(r * (dec.cap_nand_output + jnp.where(has_nor, dec.cap_nor_input * dec.num_nor / 4.0,
-                                                            cap_load1)), ramp_inv)
-    lat = lat + jnp.where(has_nand, d, 0.0)
-    ramp_nand = jnp.where(has_nand, ramp_nand, STEP)
-    r = fm.on_resistance(tech, dec.width_nor_p, L.PMOS, t) * 2.0
-    load = dec.cap_nand_input if dec.mux else dec.cap_inv_input
-    d, ramp_nor = _hz(r * (dec.cap_nor_output + load), ramp_nand)
-    lat = lat + jnp.where(has_nor, d, 0.0)
-    ramp_nor = jnp.where(has_nor, ramp_nor, STEP)
-    if dec.mux:   # enable NAND + INV, then the driver inverter
-        r = fm.on_resistance(tech, dec.width_nand_n, L.NMOS, t)
-        d1, ramp_n2 = _hz(r * (dec.cap_nand_output + dec.cap_inv_input), ramp_nor)
-        r = fm.on_resistance(tech, dec.width_driver_inv_p, L.PMOS, t)
-        d2, ramp_i2 = _hz(r * (dec.cap_driver_inv_output + dec.cap_driver_inv_input + cap_load1), ramp_n2)
-        r = fm.on_resistance(tech, dec.width_driver_inv_n, L.NMOS, t)
-        d3, _ = _hz(r * (dec.cap_driver_inv_output + cap_load2), ramp_i2)
-        return lat + d1 + d2 + d3, ramp_i2
-    r = fm.on_resistance(tech, dec.width_driver_inv_n, L.NMOS, t)
-    d1, ramp_i2 = _hz(r * (dec.cap_driver_inv_output + dec.cap_driver_inv_input), ramp_nor)
-    r = fm.on_resistance(tech, dec.width_driver_inv_p, L.PMOS, t)
-    tr = r * (dec.cap_driver_inv_output + cap_load1) + (res_load * (cap_load1 + cap_load1 / colnum)) / 2.0
-    d2, _ = _hz(tr, ramp_i2)
-    return lat + d1 + d2, ramp_i2
+    """Decoder delay (s) and the ramp it hands on."""
+    lat = row_decoder_latency(dec, tech, ramp_input, cap_load1, cap_load2, res_load, colnum, 1.0, 0.0, prm.temp)
+    return lat.read_latency, lat.ramp_output
 
 
 def _row_decoder_energy(dec, tech, prm):
     """Decoder dynamic energy (J) per decode (x epsilon when validated)."""
-    v2 = tech.vdd * tech.vdd
-    a = dec.num_addr_row
-    pairs = jnp.floor(a / 2.0) * 2.0
-    e = (dec.cap_inv_input + dec.cap_nand_input * 2.0) * v2 * pairs
-    e = e + (dec.cap_inv_input + dec.cap_nor_input * dec.num_nor / 2.0) * v2 * (a - pairs)
-    e = e + (dec.cap_nand_output + dec.cap_nor_input * dec.num_nor / 4.0) * v2 * dec.num_nand / 4.0
-    if dec.mux:
-        e = e + (dec.cap_nor_output + dec.cap_nand_input) * v2
-        e = e + (dec.cap_nand_output + dec.cap_driver_inv_input) * v2
-        e = e + (dec.cap_driver_inv_output + dec.cap_driver_inv_input) * v2 + dec.cap_driver_inv_output * v2
-    else:
-        e = e + (dec.cap_nor_output + dec.cap_inv_input) * v2
-        e = e + (dec.cap_driver_inv_input + dec.cap_driver_inv_output) * v2 * 2.0
-    return e * _scale(prm, prm.epsilon)
+    return row_decoder_power(dec, tech, prm, 1.0, 0.0, prm.temp).read_dynamic_energy
 
 
 def _row_decoder_leakage(dec, tech, prm):
-    t, vdd = prm.temp, tech.vdd
-    inv = fm.gate_leakage(tech, L.INV, 1, dec.width_inv_n, dec.width_inv_p, t) * vdd
-    nand = fm.gate_leakage(tech, L.NAND, 2, dec.width_nand_n, dec.width_nand_p, t) * vdd
-    nor = gate_leakage_n(tech, L.NOR, dec.num_nor_inputs, dec.width_nor_n, dec.width_nor_p, t) * vdd
-    leak = inv * dec.num_inv + nand * dec.num_nand + nor * dec.num_nor
-    if dec.mux:
-        leak = leak + nand * dec.num_nor + inv * 2.0 * dec.num_nor
-    else:
-        drv = fm.gate_leakage(tech, L.INV, 1, dec.width_driver_inv_n, dec.width_driver_inv_p, t) * vdd
-        leak = leak + drv * 2.0 * dec.num_nor
-    return leak
+    return row_decoder_power(dec, tech, prm, 1.0, 0.0, prm.temp).leakage
 
 
-def _dff_energy(dff, tech, prm, num_dff_per_op, gamma):
-    """Flip-flop bank energy (J) per clocking; ``gamma`` is applied (1 when not)."""
-    v2 = tech.vdd * tech.vdd
-    m = jnp.minimum(num_dff_per_op, dff.num_dff)
-    e = (dff.cap_inv_input + dff.cap_inv_output) * v2 * 4.0 * dff.num_dff
-    e = e + dff.cap_tg_gate_n * v2 * 2.0 * dff.num_dff + dff.cap_tg_gate_p * v2 * 2.0 * dff.num_dff
-    e = e + (dff.cap_tg_drain * 3.0 + dff.cap_inv_input) * v2 * m
-    e = e + (dff.cap_tg_drain + dff.cap_inv_output) * v2 * m
-    e = e + (dff.cap_inv_input + dff.cap_inv_output) * v2 * m
-    return e * gamma
+def _dff_energy(dff, tech, prm, num_dff_per_op, validated):
+    """Flip-flop bank energy (J) per clocking (x gamma when ``validated`` and the point is)."""
+    return dff_power(dff, tech, prm, 1.0, num_dff_per_op, validated, prm.temp).read_dynamic_energy
 
 
 def _dff_leakage(dff, tech, prm):
-    leak = fm.gate_leakage(tech, L.INV, 1, dff.width_inv_n, dff.width_inv_p, prm.temp) * tech.vdd * 8.0 * dff.num_dff
-    return leak * _node_factor(tech, prm, 1.0 / 2.0, 10.5 / 16.0)
+    return dff_power(dff, tech, prm, 1.0, dff.num_dff, False, prm.temp).leakage
 
 
 def _adder_latency(add, tech, prm, cap_load):
     """Ripple-carry adder delay (s) into ``cap_load`` (F)."""
-    t = prm.temp
-    k = jnp.where(_special(tech, prm), 1.5, 1.0)
-    rd = fm.on_resistance(tech, add.width_nand_n, L.NMOS, t) * 2.0 * k
-    ru = fm.on_resistance(tech, add.width_nand_p, L.PMOS, t) * k
-    ci, co = add.cap_nand_input, add.cap_nand_output
-    d1, r1 = _hz(rd * (co + ci * 3.0), STEP)
-    d2, r2 = _hz(ru * (co + ci * 2.0), r1)
-    d3, r3 = _hz(rd * (co + ci * 3.0), r2)
-    d4, r4 = _hz(ru * (co + ci * 2.0), r3)
-    d5, r5 = _hz(rd * (co + ci * 3.0), r4)
-    d6, r6 = _hz(ru * (co + ci), r5)
-    d7, _ = _hz(rd * (co + cap_load), r6)
-    middle = jnp.where(add.num_bit > 2, (d3 + d4) * (add.num_bit - 2.0), 0.0)
-    return d1 + d2 + middle + d5 + d6 + d7
+    return adder_latency(add, tech, prm, STEP, cap_load, 1.0, prm.temp).read_latency
 
 
 def _adder_energy(add, tech, prm, num_adder_per_op):
     """Adder bank energy (J) per addition of ``num_adder_per_op`` adders (x delta when validated)."""
-    v2 = tech.vdd * tech.vdd
-    ci, co, nb = add.cap_nand_input, add.cap_nand_output, add.num_bit
-    e = (ci * 6.0 + co * 2.0) * v2
-    e = e + (ci * 7.0 + co * 3.0) * v2 * (nb - 1.0)
-    e = e + (co + ci) * v2 * 2.0 + (co + ci * 2.0) * v2 + (co + ci * 3.0) * v2 + (co + ci) * v2
-    e = e + (co + ci * 3.0) * v2 * (nb - 1.0) + (co + ci) * v2 * (nb - 1.0) + (co + ci) * v2 * 2.0 * (nb - 1.0)
     # the reference passes the per-operation count as an int (truncation)
-    e = e * jnp.minimum(jnp.trunc(num_adder_per_op), add.num_adder)
-    return e * _scale(prm, prm.delta)
+    return adder_power(add, tech, prm, 1.0, jnp.trunc(num_adder_per_op), prm.temp).read_dynamic_energy
 
 
 def _adder_leakage(add, tech, prm):
-    mn = L.MIN_NMOS_SIZE * tech.feature_size
-    sp = _node_factor(tech, prm, 0.0, 0.0) == 0.0
-    normal = fm.gate_leakage(tech, L.NAND, 2, add.width_nand_n, add.width_nand_p, prm.temp)
-    small = fm.gate_leakage(tech, L.NAND, 2, mn, mn, prm.temp)
-    return jnp.where(sp, small, normal) * tech.vdd * 9.0 * add.num_bit * add.num_adder
+    return adder_power(add, tech, prm, 1.0, add.num_adder, prm.temp).leakage
 
 
 def _shift_add_energy(sa, tech, prm):
     """Shift-add energy (J) per use: its adders and flip-flops (x delta, gamma when validated)."""
-    return (_adder_energy(sa.adder, tech, prm, sa.adder.num_adder)
-            + _dff_energy(sa.dff, tech, prm, sa.num_dff, _scale(prm, prm.gamma)))
+    return shift_add_power(sa, tech, prm, 1.0, prm.temp).read_dynamic_energy
 
 
 def _shift_add_leakage(sa, tech, prm):
-    return _adder_leakage(sa.adder, tech, prm) + _dff_leakage(sa.dff, tech, prm)
+    return shift_add_power(sa, tech, prm, 1.0, prm.temp).leakage
 
 
 def _switch_matrix_latency(sm, tech, prm, unitcap, unitres, drive_cap_in):
     """Word-line switch matrix delay (s): gate into a distributed (possibly repeated) word line."""
-    nb = prm.buffernumber
-    sect = prm.num_col_sub_array / (nb + 1.0)
-    cap_out = sm.cap_tg_drain * 2.0 + sm.cap_tg_gate_n * 0.5 + sm.cap_tg_gate_p * 0.5
-    tr = sm.res_tg * cap_out * 0.69 + unitcap * sect * (0.69 * sm.res_tg + 0.38 * unitres * sect)
-    return tr + jnp.where(nb > 0, (unitcap * sect * 0.69 + 0.69 * sm.res_tg) * drive_cap_in, 0.0)
+    return switch_matrix_latency(sm, tech, prm, STEP, 1.0, 0.0, unit_cap=unitcap, unit_res=unitres,
+                                 drive_cap_in=drive_cap_in).read_latency
 
 
-def _new_switch_matrix_latency(sm, cap_load, res_load):
-    cap_out = sm.cap_tg_drain * 2.0 + sm.cap_tg_gate_n * 0.5 + sm.cap_tg_gate_p * 0.5
-    d, _ = _hz(sm.res_tg * (cap_out + cap_load) + res_load * cap_load / 2.0, STEP)
-    return d
+def _new_switch_matrix_latency(sm, tech, prm, cap_load, res_load):
+    return new_switch_matrix_latency(sm, tech, prm, STEP, cap_load, res_load, 1.0, 0.0).read_latency
 
 
 def _wl_new_decoder_driver_latency(drv, tech, prm, ramp_input, cap_load, res_load):
-    t = prm.temp
-    rn = fm.on_resistance(tech, drv.width_nand_n, L.NMOS, t) * 2.0
-    d1, _ = _hz(rn * (drv.cap_nand_output + drv.cap_inv_input), ramp_input)
-    rp = fm.on_resistance(tech, drv.width_inv_p, L.PMOS, t)
-    d2, _ = _hz(rp * (drv.cap_inv_output + 2.0 * drv.cap_nand_input), ramp_input)
-    d3, _ = _hz(rn * (drv.cap_nand_output + drv.cap_tg_gate_p + drv.cap_tg_gate_n), ramp_input)
-    r_n = fm.on_resistance_normal(tech, drv.width_tg_n, L.NMOS, t) * L.LINEAR_REGION_RATIO
-    r_p = fm.on_resistance_normal(tech, drv.width_tg_p, L.PMOS, t) * L.LINEAR_REGION_RATIO
-    res_tg = 1.0 / (1.0 / r_n + 1.0 / r_p)
-    d4, _ = _hz(res_tg * (2.0 * drv.cap_tg_drain + cap_load) + res_load * cap_load / 2.0, STEP)
-    return d1 + d2 + d3 + d4
+    return wl_new_decoder_driver_latency(drv, tech, ramp_input, cap_load, res_load, 1.0, 0.0, prm.temp).read_latency
 
 
-def _wl_new_decoder_driver_energy(drv, tech, cell):
-    v2 = tech.vdd * tech.vdd
-    return ((drv.cap_nand_input + drv.cap_inv_output + drv.cap_tg_gate_n
-             + drv.cap_nand_output + drv.cap_tg_gate_n + drv.cap_tg_gate_p) * v2
-            + drv.cap_tg_drain * cell.read_voltage * cell.read_voltage)
+def _wl_new_decoder_driver_energy(drv, tech, prm, cell):
+    return wl_new_decoder_driver_power(drv, tech, cell, 1.0, 0.0, prm.temp).read_dynamic_energy
 
 
-def _wl_new_decoder_driver_leakage(drv, tech, prm):
-    t, vdd = prm.temp, tech.vdd
-    return (fm.gate_leakage(tech, L.NAND, 2, drv.width_nand_n, drv.width_nand_p, t) * vdd * drv.num_wl_row * 2.0
-            + fm.gate_leakage(tech, L.INV, 1, drv.width_inv_n, drv.width_inv_p, t) * vdd * drv.num_wl_row * 2.0)
+def _wl_new_decoder_driver_leakage(drv, tech, prm, cell):
+    return wl_new_decoder_driver_power(drv, tech, cell, 1.0, 0.0, prm.temp).leakage
 
 
 def _mux_latency(mux):
-    return 2.3 * mux.res_tg * (mux.cap_tg_drain + 0.5 * mux.cap_tg_gate_n + 0.5 * mux.cap_tg_gate_p)
+    return mux_latency(mux, 0.0, 1.0).read_latency
 
 
 def _mux_energy(mux, tech, cell):
-    return (mux.cap_tg_gate_n * mux.num_input * tech.vdd * tech.vdd
-            + mux.cap_tg_drain * 2.0 * mux.num_input * cell.read_voltage * cell.read_voltage)
+    return mux_power(mux, tech, cell, 1.0).read_dynamic_energy
 
 
 def _precharger_latency(pre, tech, prm, cap_load):
-    r = fm.on_resistance(tech, pre.width_pmos_bitline_precharger, L.PMOS, prm.temp)
-    d, _ = _hz(r * (cap_load + pre.cap_output_bitline_precharger) + pre.res_load * cap_load / 2.0, STEP)
-    return d
+    return precharger_latency(pre, tech, STEP, cap_load, 1.0, 0.0, prm.temp).read_latency
 
 
 def _sense_amp_latency(sa, tech):
-    f = _fin(tech) * tech.feature_size
-    gm = fm.transconductance(tech, f * L.W_SENSE_N, L.NMOS) + fm.transconductance(tech, f * L.W_SENSE_P, L.PMOS)
-    return sa.cap_load / gm * jnp.log(tech.vdd / sa.sense_voltage)
+    return sense_amp_latency(sa, tech, 1.0).read_latency
 
 
 # ---------------------------------------------------------------------------------------
@@ -369,7 +257,7 @@ def subarray_timing(sub, tech, prm, cell) -> SubArrayTiming:
     wsm = jnp.where(sram_par, wsm, 0.0)
     nsm_load = jnp.where(has_buf, sub.cap_row2 / (nb + 1.0) + sub.drive_cap_in, sub.cap_row2)
     nsm_res = jnp.where(has_buf, unitres * sect, sub.res_row)
-    nsm = jnp.where(r_par, _new_switch_matrix_latency(sub.wl_new_switch_matrix, nsm_load, nsm_res), 0.0)
+    nsm = jnp.where(r_par, _new_switch_matrix_latency(sub.wl_new_switch_matrix, tech, prm, nsm_load, nsm_res), 0.0)
     buf = jnp.where(par, _buffer_latency(sub, prm), 0.0)
 
     # ---- column mux ----
@@ -576,7 +464,6 @@ def read_energy_terms(sub, tech, prm, cell) -> ReadEnergyTerms:
     va2 = cell.access_voltage * cell.access_voltage
     nrow, ncol = sub.num_row, sub.num_col
     ncm, nadd, ncps = sub.num_col_muxed, sub.num_add, sub.num_cell_per_synapse
-    gamma = _scale(prm, prm.gamma)
     groups = jnp.floor(ncm / ncps)
     num_adc = jnp.floor(ncol / ncm)
     num_read_cells = jnp.ceil(ncol / ncm)              # real ceil in 1T1R sequential read
@@ -587,14 +474,14 @@ def read_energy_terms(sub, tech, prm, cell) -> ReadEnergyTerms:
 
     # ---- word lines: per active row (sequential) or per read with the active fraction (parallel) ----
     dec_e = _row_decoder_energy(sub.wl_decoder, tech, prm)
-    ndd_e = _wl_new_decoder_driver_energy(sub.wl_new_decoder_driver, tech, cell)
+    ndd_e = _wl_new_decoder_driver_energy(sub.wl_new_decoder_driver, tech, prm, cell)
     sm = sub.wl_switch_matrix
     wsm_row = (sm.cap_tg_drain * 3.0 * vr2 + (sm.cap_tg_gate_n + sm.cap_tg_gate_p) * v2) * sm.num_output / nrow * ncm
-    wsm_const = _dff_energy(sm.dff, tech, prm, sm.num_output, 1.0) * ncm
+    wsm_const = _dff_energy(sm.dff, tech, prm, sm.num_output, False) * ncm
     nsm = sub.wl_new_switch_matrix
     nsm_row = ((nsm.cap_tg_drain * 2.0 * va2 + nsm.cap_tg_drain * 3.0 * vr2
                 + (nsm.cap_tg_gate_n + nsm.cap_tg_gate_p) * 3.0 * v2) * nsm.num_output / nrow * ncm)
-    nsm_const = _dff_energy(nsm.dff, tech, prm, nsm.num_output, 1.0) * ncm
+    nsm_const = _dff_energy(nsm.dff, tech, prm, nsm.num_output, False) * ncm
     mux_e = jnp.where(use_mux, (_mux_energy(sub.mux, tech, cell) + _row_decoder_energy(sub.mux_decoder, tech, prm))
                       * ncm, 0.0)
     other_row = jnp.select([sram_seq, sram_par, r_seq], [dec_e, wsm_row, (dec_e + ndd_e) * ncm], nsm_row)
@@ -602,8 +489,9 @@ def read_energy_terms(sub, tech, prm, cell) -> ReadEnergyTerms:
 
     # ---- array and bit-line circuits (ADC part) ----
     buf_row = (sub.drive_cap_in + sub.drive_cap_out) * v2 * prm.buffernumber * 2.0
-    pre_e = sub.cap_col * v2 * ncol                    # both bit lines of every column read
-    sa_e = sub.sense_amp.cap_load * v2 * ncol
+    # precharge and sense every column of the row read
+    pre_e = precharger_power(sub.precharger, tech, sub.cap_col, 1.0, 0.0, ncol, ncol, 0.0, prm.temp).read_dynamic_energy
+    sa_e = sense_amp_power(sub.sense_amp, tech, 1.0, ncol, prm.temp).read_dynamic_energy
     cap_bl = sub.length_col * 0.2e-15 / 1e-6
     adc_row = jnp.select(
         [sram_seq, sram_par, r_seq],
@@ -618,7 +506,7 @@ def read_energy_terms(sub, tech, prm, cell) -> ReadEnergyTerms:
     dff_per_op = jnp.select([sram_seq, par], [jnp.floor(ncol / ncps) * (addr_bits / 2.0 + 1.0),
                                               num_adc * (level_bits + jnp.ceil(log2_exact(nadd)) / 2.0)],
                             num_read_cells * (addr_bits / 2.0 + sub.avg_weight_bit))
-    dff_e = _dff_energy(sub.dff, tech, prm, dff_per_op, gamma)
+    dff_e = _dff_energy(sub.dff, tech, prm, dff_per_op, True)
     acc_unit = add_e + dff_e
     acc_row = jnp.where(sram_seq, acc_unit, jnp.where(par, 0.0, acc_unit * ncm))
     acc_par = jnp.where(nadd > 1, acc_unit * ncm * (nadd - 1.0), 0.0)
@@ -691,17 +579,15 @@ def subarray_leakage(sub, tech, prm, cell) -> SubArrayLeakage:
     seq = ~par
 
     dec = jnp.where(seq, _row_decoder_leakage(sub.wl_decoder, tech, prm), 0.0)
-    ndd = jnp.where(r_seq, _wl_new_decoder_driver_leakage(sub.wl_new_decoder_driver, tech, prm), 0.0)
+    ndd = jnp.where(r_seq, _wl_new_decoder_driver_leakage(sub.wl_new_decoder_driver, tech, prm, cell), 0.0)
     wsm = jnp.where(sram_par, _dff_leakage(sub.wl_switch_matrix.dff, tech, prm), 0.0)
     nsm = jnp.where(r_par, _dff_leakage(sub.wl_new_switch_matrix.dff, tech, prm), 0.0)
     ssm = jnp.where(~is_sram, _dff_leakage(sub.sl_switch_matrix.dff, tech, prm), 0.0)
     mdec = jnp.where(use_mux, _row_decoder_leakage(sub.mux_decoder, tech, prm), 0.0)
-    pre = jnp.where(is_sram, 2.0 * fm.gate_leakage(tech, L.INV, 1, 0.0, sub.precharger.width_pmos_bitline_precharger,
-                                                   t) * vdd * ncol, 0.0)
-    swd = sub.sram_write_driver
-    wd = jnp.where(is_sram, fm.gate_leakage(tech, L.INV, 1, swd.width_inv_n, swd.width_inv_p, t) * vdd * 3.0 * ncol,
-                   0.0)
-    sa = jnp.where(sram_seq, fm.gate_leakage(tech, L.INV, 1, fin_f * L.W_SENSE_EN, 0.0, t) * vdd * ncol, 0.0)
+    pre = jnp.where(is_sram, precharger_power(sub.precharger, tech, sub.cap_col, 1.0, 0.0, ncol, ncol, 0.0,
+                                              t).leakage, 0.0)
+    wd = jnp.where(is_sram, sram_write_driver_power(sub.sram_write_driver, tech, 0.0, ncol, 0.0, t).leakage, 0.0)
+    sa = jnp.where(sram_seq, sense_amp_power(sub.sense_amp, tech, 1.0, ncol, t).leakage, 0.0)
     enc = jnp.where(use_enc, encoder_leakage(sub.multilevel_sa_encoder, tech, prm), 0.0)
     has_acc = sub.use_accum > 0
     acc = jnp.where(has_acc, _adder_leakage(sub.adder, tech, prm) + _dff_leakage(sub.dff, tech, prm), 0.0)
