@@ -162,3 +162,193 @@ def test_batch_equals_single(env):
         one = jax.tree_util.tree_map(lambda x: x[k] if np.ndim(x) else x, (tech, prm))
         single = htree(one[0], one[1], *[a[k] for a in args[:2]], 0.1, *[a[k] for a in args[2:]], 4.0).area
         assert float(single) == float(np.asarray(batch)[k])
+
+
+# ----------------------------------------------------------------------------------------------
+# latency, dynamic energy and leakage
+# ----------------------------------------------------------------------------------------------
+# ``chip_circuits_perf.json``: for 14 conformance points (tiny and small networks; nodes 130 to
+# 1 nm; SRAM, RRAM, FeFET; H-tree and X-Y bus; SRAM and register-file buffers; pipeline and
+# layer-by-layer; synchronous and asynchronous), every chip-level module call the reference made
+# in its performance pass (first and last layer): the module's construction inputs, the call
+# arguments and the reference's outputs.
+import json  # noqa: E402
+import os  # noqa: E402
+
+import jax.numpy as jnp  # noqa: E402
+
+from dse.circuits.adder_tree import adder_tree_latency, adder_tree_power  # noqa: E402
+from dse.circuits.bit_shifter import bit_shifter_latency, bit_shifter_power  # noqa: E402
+from dse.circuits.buffer import buffer_latency, buffer_power, with_shared_cell  # noqa: E402
+from dse.circuits.max_pooling import max_pooling_latency, max_pooling_power  # noqa: E402
+from dse.circuits.sigmoid import sigmoid_latency, sigmoid_power  # noqa: E402
+from dse.interconnect.bus import HORIZONTAL, VERTICAL, bus, bus_latency, bus_power  # noqa: E402
+from dse.interconnect.htree import htree_latency, htree_power  # noqa: E402
+from dse.interconnect.xy_bus import xy_bus_latency, xy_bus_power  # noqa: E402
+
+with open(os.path.join(os.path.dirname(__file__), "data", "chip_circuits_perf.json")) as _fh:
+    PERF = json.load(_fh)
+PERF_CASES = PERF["cases"]
+_PAD = 112
+
+
+def _group(kind, method, **match):
+    cases = [c for c in PERF_CASES if c["kind"] == kind and c["method"] == method
+             and all(c["build"].get(k) == v for k, v in match.items())]
+    assert cases, (kind, method, match)
+    # one batch size for every group: the device formulas are compiled once per input shape
+    cases = (cases * (_PAD // len(cases) + 1))[:_PAD]
+    prm = make_params(encode([PERF["points"][c["point"]] for c in cases]))
+    b = {k: np.array([c["build"][k] for c in cases]) for k in cases[0]["build"] if k != "tolerance"}
+    args = [np.array([c["args"][k] for c in cases]) for k in range(len(cases[0]["args"]))]
+    ref = np.array([c["ref"] for c in cases])
+    clk = np.array([c["clk_freq"] for c in cases])
+    return cases, technology(prm), prm, memcell(prm), b, args, ref, clk
+
+
+def _check(cases, got, ref, rtol=1e-9):
+    got = np.stack([np.broadcast_to(np.asarray(g, float), ref.shape[:1]) for g in got], axis=1)
+    same = (got == ref) | (np.isnan(got) & np.isnan(ref)) | (np.abs(got - ref) <= rtol * np.abs(ref))
+    bad = [(c["point"], c["module"], c["layer"], list(g), list(r)) for c, g, r, ok in zip(cases, got, ref, same.all(1))
+           if not ok]
+    assert not bad, bad[:5]
+
+
+@pytest.mark.parametrize("mode", [HORIZONTAL, VERTICAL])
+@pytest.mark.parametrize("method", ["latency", "power"])
+def test_pe_bus_perf(mode, method):
+    cases, tech, prm, _, b, a, ref, clk = _group("bus", method, mode=mode)
+    s = bus(tech, prm, b["num_row"], b["num_col"], 0.0, b["bus_width"], b["unit_height"], b["unit_width"], mode=mode)
+    if method == "latency":
+        _check(cases, [bus_latency(s, tech, prm, a[0], clk_freq=clk).read_latency], ref)
+    else:
+        p = bus_power(s, tech, prm, a[0], a[1], a[2] != 0)
+        _check(cases, [p.read_dynamic_energy, p.leakage], ref)
+
+
+@pytest.mark.parametrize("method", ["latency", "power"])
+def test_htree_perf(method):
+    cases, tech, prm, _, b, a, ref, clk = _group("htree", method)
+    tol = jnp.where(np.array([c["build"]["tolerance"] == "global" for c in cases]),
+                    prm.global_bus_delay_tolerance, prm.local_bus_delay_tolerance)
+    s = htree(tech, prm, b["num_row"], b["num_row"], tol, b["bus_width"], b["unit_height"], b["unit_width"],
+              b["folded_ratio"])
+    if method == "latency":
+        lat = htree_latency(s, tech, prm, a[0], a[1], a[2], clk_freq=clk)
+        _check(cases, [lat.read_latency, lat.critical_latency], ref)
+    else:
+        p = htree_power(s, tech, prm, *a)
+        _check(cases, [p.read_dynamic_energy, p.leakage], ref)
+
+
+@pytest.mark.parametrize("method", ["latency", "power"])
+def test_xy_bus_perf(method):
+    cases, tech, prm, _, b, a, ref, clk = _group("xy_bus", method)
+    s = xy_bus(tech, prm, b["num_row"], b["num_col"], prm.global_bus_delay_tolerance, b["bus_width"],
+               b["unit_height"], b["unit_width"], b["folded_ratio"])
+    if method == "latency":
+        _check(cases, [xy_bus_latency(s, tech, prm, *a, clk_freq=clk).read_latency], ref)
+    else:
+        p = xy_bus_power(s, tech, prm, *a)
+        _check(cases, [p.read_dynamic_energy, p.leakage], ref)
+
+
+@pytest.mark.parametrize("method", ["latency", "power"])
+def test_adder_tree_perf(method):
+    cases, tech, prm, _, b, a, ref, clk = _group("adder_tree", method)
+    s = adder_tree(tech, prm, b["num_subcore_row"], b["num_adder_bit"], b["num_adder_tree"], new_width=b["width"])
+    if method == "latency":
+        _check(cases, [adder_tree_latency(s, tech, prm, *a, clk_freq=clk).read_latency], ref)
+    else:
+        p = adder_tree_power(s, tech, prm, *a)
+        _check(cases, [p.read_dynamic_energy, p.leakage], ref)
+
+
+@pytest.mark.parametrize("method", ["latency", "power"])
+def test_buffer_perf(method):
+    cases, tech, prm, cell, b, a, ref, clk = _group("buffer", method)
+    s = buffer(tech, prm, cell, b["num_bit"], b["interface_width"], 1, prm.unit_length_wire_resistance, b["sram"],
+               new_width=b["width"])
+    s = with_shared_cell(s, tech, prm, cell, b["width_access_cmos"], b["cap_sram_cell"])
+    if method == "latency":
+        lat = buffer_latency(s, tech, prm, cell, *a, clk_freq=clk)
+        _check(cases, [lat.read_latency, lat.write_latency], ref)
+    else:
+        p = buffer_power(s, tech, prm, *a)
+        _check(cases, [p.read_dynamic_energy, p.write_dynamic_energy, p.leakage], ref)
+
+
+@pytest.mark.parametrize("method", ["latency", "power"])
+def test_max_pooling_perf(method):
+    cases, tech, prm, _, b, a, ref, clk = _group("max_pooling", method)
+    s = max_pooling(tech, prm, b["num_bit"], b["num_max_pooling"], b["width"])
+    if method == "latency":
+        _check(cases, [max_pooling_latency(s, tech, prm, *a, clk_freq=clk).read_latency], ref)
+    else:
+        p = max_pooling_power(s, tech, prm, *a)
+        _check(cases, [p.read_dynamic_energy, p.leakage], ref)
+
+
+@pytest.mark.parametrize("method", ["latency", "power"])
+def test_sigmoid_perf(method):
+    cases, tech, prm, cell, b, a, ref, clk = _group("sigmoid", method)
+    s = sigmoid(tech, prm, cell, b["num_y_bit"], b["num_entry"], b["num_function"], new_width=b["width"])
+    if method == "latency":
+        _check(cases, [sigmoid_latency(s, tech, prm, *a, clk_freq=clk).read_latency], ref)
+    else:
+        p = sigmoid_power(s, tech, prm, cell, *a)
+        _check(cases, [p.read_dynamic_energy, p.leakage], ref)
+
+
+@pytest.mark.parametrize("method", ["latency", "power"])
+def test_relu_perf(method):
+    cases, tech, prm, _, b, a, ref, clk = _group("bit_shifter", method)
+    s = bit_shifter(tech, prm, b["num_unit"], b["num_bit"], new_width=b["width"])
+    if method == "latency":
+        _check(cases, [bit_shifter_latency(s, tech, prm, *a).read_latency], ref)
+    else:
+        p = bit_shifter_power(s, tech, prm, *a)
+        _check(cases, [p.read_dynamic_energy, p.leakage], ref)
+
+
+def test_perf_layer_axis_broadcast():
+    # per-layer arguments with a trailing (L,) axis == one evaluation per layer
+    cases, tech, prm, cell, b, a, ref, clk = _group("htree", "power")
+    k = 0
+    one = jax.tree_util.tree_map(lambda x: x[k] if np.ndim(x) else x, (tech, prm))
+    s = htree(one[0], one[1], b["num_row"][k], b["num_row"][k], 0.1, b["bus_width"][k], b["unit_height"][k],
+              b["unit_width"][k], b["folded_ratio"][k])
+    bits = np.array([3.0, 17.0, 1280.0])
+    reads = np.array([10.0, 0.0, 2.5])
+    lay = htree_power(s, one[0], one[1], a[0][k], a[1][k], bits, reads)
+    lat = htree_latency(s, one[0], one[1], a[0][k], a[1][k], reads)
+    assert np.shape(lay.read_dynamic_energy) == (3,)
+    for j in range(3):
+        p = htree_power(s, one[0], one[1], a[0][k], a[1][k], bits[j], reads[j])
+        assert float(p.read_dynamic_energy) == float(lay.read_dynamic_energy[j])
+        assert float(p.leakage) == float(lay.leakage[j])
+        assert float(htree_latency(s, one[0], one[1], a[0][k], a[1][k], reads[j]).read_latency) == float(
+            lat.read_latency[j])
+    # the adder tree takes a per-layer operand count too
+    t = adder_tree(one[0], one[1], 9.0, 20.0, 32.0, new_width=1e-4)
+    nu = np.array([0.0, 1.0, 2.0, 5.0, 9.0])
+    e = adder_tree_power(t, one[0], one[1], 3.0, nu).read_dynamic_energy
+    lt = adder_tree_latency(t, one[0], one[1], 3.0, nu).read_latency
+    for j in range(5):
+        assert float(adder_tree_power(t, one[0], one[1], 3.0, nu[j]).read_dynamic_energy) == float(e[j])
+        assert float(adder_tree_latency(t, one[0], one[1], 3.0, nu[j]).read_latency) == float(lt[j])
+    # 0 operands means the whole tree; 1 operand adds nothing but still pays the first stage
+    assert float(e[0]) == float(e[4]) and float(e[1]) == 0.0 and float(lt[1]) > 0
+
+
+def test_perf_batch_equals_single():
+    cases, tech, prm, cell, b, a, ref, clk = _group("buffer", "power")
+    s = buffer(tech, prm, cell, b["num_bit"], b["interface_width"], 1, prm.unit_length_wire_resistance, b["sram"],
+               new_width=b["width"])
+    batch = buffer_power(s, tech, prm, *a).read_dynamic_energy
+    for k in (0, len(cases) // 2, len(cases) - 1):
+        one = jax.tree_util.tree_map(lambda x: x[k] if np.ndim(x) else x, (tech, prm, cell))
+        sk = buffer(one[0], one[1], one[2], b["num_bit"][k], b["interface_width"][k], 1,
+                    one[1].unit_length_wire_resistance, b["sram"][k], new_width=b["width"][k])
+        single = buffer_power(sk, one[0], one[1], *[x[k] for x in a]).read_dynamic_energy
+        assert float(single) == float(np.asarray(batch)[k])

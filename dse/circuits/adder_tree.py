@@ -3,7 +3,9 @@
 ``num_adder_tree`` trees each add ``num_subcore_row`` operands of ``num_adder_bit`` bits
 with ceil(log2(num_subcore_row)) stages of ripple-carry adders, the operand width growing
 by one bit per stage. The adders are laid out as one block of a given width (or height).
-Manual: "Adder tree" (accumulation). Units: m, m^2.
+Latency (:func:`adder_tree_latency`: s, or clock cycles in synchronous mode), dynamic energy (J)
+and leakage (W) (:func:`adder_tree_power`) follow the reference's per-stage adder model.
+Manual: "Adder tree" (accumulation). Units: m, m^2, s, J, W.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """ReLU unit: a bank of flip-flops holding (and shifting out) the activations.
 
 ``num_unit`` units of ``num_bit`` flip-flops each; the area is the flip-flop bank's,
-reshaped to a given width (or height). Manual: "Activation (ReLU)". Units: m, m^2.
+reshaped to a given width (or height); one flip-flop transfer per pass (:func:`bit_shifter_latency`,
+:func:`bit_shifter_power`). Manual: "Activation (ReLU)". Units: m, m^2, s, J, W.
 """
 from __future__ import annotations
 

@@ -5,7 +5,9 @@ buffers are an array of ``interface_width`` columns x ceil(num_bit / interface_w
 rows of SRAM cells with a word-line decoder, bit-line prechargers and write drivers
 (sense amplifiers are sized for latency and energy only). Register-file buffers are a
 bank of flip-flops with a word-line decoder. The block is reshaped to a given width (or
-height). Manual: "Buffer". Units: m, m^2, F, ohm.
+height). :func:`buffer_latency` (clock cycles in synchronous mode, else s) and
+:func:`buffer_power` (J, W) follow the reference's whole-buffer sweep averaged per line / bit.
+Manual: "Buffer". Units: m, m^2, F, ohm, s, J, W.
 """
 from __future__ import annotations
 

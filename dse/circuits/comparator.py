@@ -1,7 +1,8 @@
 """N-bit magnitude comparator built from 1-bit cells (used by the max-pooling unit).
 
 Each bit cell is four inverters, four NAND2 and three NAND3 standard cells (sizes enlarged
-to the standard-cell height). Manual: "Max pooling" (comparator). Units: m, m^2, F.
+to the standard-cell height). Latency (s) and energy / leakage (J, W) as the reference's Gin -> Gout
+path. Manual: "Max pooling" (comparator). Units: m, m^2, F, s, J, W.
 """
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ A unit pools a window of ``window`` values of ``num_bit`` bits with a tree of
 comparators; each N-bit comparator is ``num_bit`` 1-bit comparator cells plus five
 enable inverters per bit, and 3 TG + 3 INV, an AND, a NOR2 and an N-input NOR of glue
 logic. ``num_max_pooling`` units work in parallel and are laid out as a block of a given
-width. Manual: "Max pooling". Units: m, m^2, F.
+width. :func:`max_pooling_latency` (cycles in synchronous mode, else s) and
+:func:`max_pooling_power` (J, W). Manual: "Max pooling". Units: m, m^2, F, s, J, W.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import Latency, Power, calibrated, f64, select_by_count, std_height
+from dse.circuits.cell_layout import Latency, Power, calibrated, f64, std_height
 from dse.circuits.comparator import Comparator, comparator, comparator_latency, comparator_power
 from dse.interconnect import clock_cycles
 from dse.pytree import pytree_dataclass
@@ -82,9 +83,10 @@ def max_pooling(tech, prm, num_bit, num_max_pooling, width_array, *, window: int
     a_inv, h_inv, _ = fm.gate_area(tech, L.INV, 1, *w_inv, hstd)
     a_nand, h_nand, _ = fm.gate_area(tech, L.NAND, 2, *w_nand, hstd)
     a_nor, h_nor, _ = fm.gate_area(tech, L.NOR, 2, *w_nor, hstd)
-    ks = list(range(1, MAX_BITS + 1))
     nk = jnp.clip(nb, 1, MAX_BITS)
-    a_nor2, h_nor2, _ = select_by_count(nk, ks, lambda k: fm.gate_area(tech, L.NOR, k, *w_nor2, hstd))
+    # the gate model takes a traced fan-in (its formulas are linear in it, parities written with
+    # array operators), so one gate evaluation serves every precision
+    a_nor2, h_nor2, _ = fm.gate_area(tech, L.NOR, nk, *w_nor2, hstd)
     cell = comparator(tech, prm, 1, 1)
     # per N-bit comparator: N bit cells with 5 enable inverters each, then the glue logic
     unit = (cell.area_unit + a_inv * 5) * nb
@@ -95,7 +97,7 @@ def max_pooling(tech, prm, num_bit, num_max_pooling, width_array, *, window: int
     c_inv = fm.gate_capacitance(tech, L.INV, 1, *w_inv, h_inv)
     c_nand = fm.gate_capacitance(tech, L.NAND, 2, *w_nand, h_nand)
     c_nor = fm.gate_capacitance(tech, L.NOR, 2, *w_nor, h_nor)
-    c_nor2 = select_by_count(nk, ks, lambda k: fm.gate_capacitance(tech, L.NOR, k, *w_nor2, h_nor2))
+    c_nor2 = fm.gate_capacitance(tech, L.NOR, nk, *w_nor2, h_nor2)
     return MaxPooling(
         num_bit=nb, window=f64(window) + 0 * nb, num_max_pooling=f64(num_max_pooling),
         num_comparator=f64(num_comp) + 0 * nb, num_stage=f64(num_stage) + 0 * nb,

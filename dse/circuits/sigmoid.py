@@ -5,7 +5,8 @@ height plus one inverter, width the larger of three inverters and the cell), wit
 decoder that selects the entry and sense amplifiers reading it. ``num_function`` units
 work in parallel and are laid out at a given width (or height). Only the SRAM look-up
 table is modelled (the reference always builds it). Manual: "Activation (sigmoid)".
-Units: m, m^2, F, ohm.
+:func:`sigmoid_latency` (cycles in synchronous mode, else s) and :func:`sigmoid_power` (J, W).
+Units: m, m^2, F, ohm, s, J, W.
 """
 from __future__ import annotations
 

@@ -2,8 +2,10 @@
 
 Shared here: the repeated-wire model that all three use (optimal repeater size and
 spacing for an RC wire, then relaxation of the repeater size within a delay tolerance to
-save energy) and the length-dependent unit resistance of long global wires.
-Manual: "Interconnect" (H-tree / bus with repeaters). Units: m, ohm, F, s.
+save energy), the length-dependent unit resistance of long global wires, and the
+per-unit-length delay, switching energy and repeater leakage of a repeated wire used by
+the modules' latency / power functions (synchronous mode: delays rounded up to clock cycles).
+Manual: "Interconnect" (H-tree / bus with repeaters). Units: m, ohm, F, s, J, W.
 """
 from __future__ import annotations
 
