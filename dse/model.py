@@ -28,7 +28,6 @@ def node_status(prm):
     mask = jnp.zeros(jnp.shape(prm.technode), jnp.int64)
     mask = S.flag(mask, (prm.memcelltype == D.RRAM) & (prm.technode <= 14), S.RRAM_NODE)
     mask = S.flag(mask, (prm.deviceroadmap == D.HP) & (prm.technode <= 14), S.HP_NODE)
-    mask = S.flag(mask, prm.accesstype == D.ACCESS_CROSSBAR, S.NOT_MODELLED)
     return mask
 
 

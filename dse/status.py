@@ -32,7 +32,7 @@ MESSAGES = {
     NUMERIC: "a metric is not finite",
     FEFET_NODE: "FeFET is not supported at this node",
     EXCLUDED: "excluded by the sweep's 'where' filter (not evaluated)",
-    NOT_MODELLED: "crossbar (access: crossbar) arrays are not modelled yet",
+    NOT_MODELLED: "this combination is not modelled yet",
 }
 
 

@@ -1,6 +1,8 @@
 """The subarray: a ``num_row`` x ``num_col`` synaptic memory array and its periphery.
 
-Covers SRAM and 1T1R (RRAM, FeFET) cells in the two conventional read modes:
+Covers SRAM, 1T1R (RRAM, FeFET with a CMOS access transistor) and cross-point (RRAM, FeFET
+without access device, ``cell.access_type`` = crossbar) cells in the two conventional read
+modes:
 
 * parallel (``prm.parallel_read`` = 1): ``num_row_parallel`` rows are read at once (partial
   parallel read when fewer than all rows); each group of ``num_col_muxed`` columns shares an
@@ -8,6 +10,11 @@ Covers SRAM and 1T1R (RRAM, FeFET) cells in the two conventional read modes:
   ``num_add`` row groups are accumulated by adders and flip-flops;
 * sequential: rows are read one at a time through a word-line decoder; SRAM columns have
   voltage sense amplifiers, 1T1R columns a ``cell_bit``-bit ADC; adders accumulate rows.
+
+Cross-point arrays differ from 1T1R ones in: cells drawn at the memory's own F (the wire
+width) in a 2F x 2F layout; no access resistance or access-transistor loads on the lines;
+word lines driven by a decoder driver (sequential) or a switch matrix sized to the cell
+resistance (parallel) instead of the 1T1R drivers, and no word-line repeaters.
 
 Every configuration is evaluated and the right one selected with ``jnp.where``; circuits a
 configuration does not have get zero area. Heights of the column periphery stack under
@@ -30,6 +37,7 @@ from dse import status as S
 from dse.circuits import formula as fm
 from dse.circuits.adder import adder as make_adder
 from dse.circuits.cell_layout import MAGIC, OVERRIDE, REGULAR_ROW, f64
+from dse.circuits.decoder_driver import decoder_driver
 from dse.circuits.dff import dff as make_dff
 from dse.circuits.level_shifter import level_shifter
 from dse.circuits.multilevel_sa_encoder import log2_exact, multilevel_sa_encoder
@@ -69,7 +77,8 @@ class SubArray:
     num_cell_per_synapse: Any
     num_read_pulse: Any           # input bits (one read per bit)
     avg_weight_bit: Any           # bits per cell
-    is_sram: Any                  # 1 for SRAM, 0 for 1T1R
+    is_sram: Any                  # 1 for SRAM, 0 for 1T1R / cross-point
+    crossbar: Any                 # 1 for a cross-point eNVM array (no access device), else 0
     parallel: Any                 # 1 parallel read, 0 sequential
     sar: Any                      # 1 SAR ADC, 0 flash (MLSA)
     current_mode: Any             # 1 current sensing, 0 voltage sensing (flash ADC)
@@ -113,6 +122,7 @@ class SubArray:
     # ---- periphery ----
     wl_decoder: Any
     wl_new_decoder_driver: Any
+    wl_decoder_driver: Any        # cross-point sequential word-line driver
     wl_switch_matrix: Any
     wl_new_switch_matrix: Any
     sl_switch_matrix: Any
@@ -180,6 +190,7 @@ def subarray(tech, prm, cell, *, relax_cell_width: bool = False, relax_cell_heig
     n_pulse = f64(prm.num_bit_input)
     cell_bit = f64(prm.cell_bit)
     is_sram = jnp.asarray(prm.memcelltype) == D.SRAM
+    xbar = (~is_sram) & (jnp.asarray(cell.access_type) == D.ACCESS_CROSSBAR)
     par = f64(prm.parallel_read) > 0
     seq = ~par
     sar_sel = f64(prm.sar_adc) > 0
@@ -198,8 +209,12 @@ def subarray(tech, prm, cell, *, relax_cell_width: bool = False, relax_cell_heig
         eff_h = jnp.where(is_sram, jnp.maximum(cell_h, min_w), jnp.maximum(cell_h, min_h))
     else:
         eff_h = cell_h
-    length_row = num_col * eff_w * F
-    length_col = num_row * eff_h * F
+    # cross-point cells are drawn at the memory's own F; the relax minima stay in transistor F
+    cell_f = cell.feature_size
+    xb_w = jnp.maximum(cell_w * cell_f, min_w * 2 * F) if relax_cell_width else cell_w * cell_f
+    xb_h = jnp.maximum(cell_h * cell_f, min_h * F) if relax_cell_height else cell_h * cell_f
+    length_row = num_col * jnp.where(xbar, xb_w, eff_w * F)
+    length_col = num_row * jnp.where(xbar, xb_h, eff_h * F)
     # dummy (reference) columns are drawn at the memory cell's own F (the wire width)
     arraywidthunit = jnp.where(is_sram, cell_w * F, cell_w * cell.feature_size)
     arrayheight = num_row * cell_h * cell.feature_size
@@ -230,19 +245,24 @@ def subarray(tech, prm, cell, *, relax_cell_width: bool = False, relax_cell_heig
     width_access_cmos = (fm.on_resistance(tech, fin * F, L.NMOS, temp) * L.LINEAR_REGION_RATIO / res_acc_1t1r)
     width_access_f = jnp.where(tech.technode <= 14,
                                ((width_access_cmos - 1) * tech.pitch_fin + tech.width_fin) / F, width_access_cmos)
-    too_wide = (~is_sram) & (width_access_f > cell_w)
-    res_on_cell = res_acc_1t1r + r_on
-    res_off_cell = res_acc_1t1r + r_off
+    too_wide = (~is_sram) & (~xbar) & (width_access_f > cell_w)
+    # cross-point cells: no access device in series
+    res_acc_cell = jnp.where(xbar, 0.0, res_acc_1t1r)
+    res_on_cell = res_acc_cell + r_on
+    res_off_cell = res_acc_cell + r_off
     res_avg_cell = 1 / (1 / res_on_cell * nrp / 2.0 + 1 / res_off_cell * nrp / 2.0) * nrp
     w_acc_1t1r = width_access_cmos * fin * F
     cap_row2_1t1r = cap_row + fm.gate_cap(tech, w_acc_1t1r) * num_col
     drain_col_1t1r = fm.drain_cap(tech, w_acc_1t1r, L.NMOS, h_std)
 
-    res_cell_access = jnp.where(is_sram, res_acc_sram, res_acc_1t1r)
+    res_cell_access = jnp.where(is_sram, res_acc_sram, res_acc_cell)
     cap_row1 = jnp.where(is_sram, cap_row1_sram, cap_row)
-    cap_row2 = jnp.where(is_sram, cap_row, cap_row2_1t1r)
-    cap_col = cap_col_wire + jnp.where(is_sram, drain_col_sram, drain_col_1t1r) * num_row
-    unitcap = jnp.where(is_sram, cap_row, cap_row2_1t1r) / num_col
+    # cross-point lines carry only the wire
+    cap_row2 = jnp.where(is_sram | xbar, cap_row, cap_row2_1t1r)
+    cap_col = cap_col_wire + jnp.select([is_sram, xbar], [drain_col_sram, 0.0], drain_col_1t1r) * num_row
+    # (cross-point: the column capacitance is the wire alone; the reference never publishes the
+    # per-cell word-line figures there, the timing model treats them as 0)
+    unitcap = cap_row2 / num_col
     unitres = res_row / num_col
 
     # ---- word-line repeaters (nodes with buffernumber > 0) ----
@@ -256,8 +276,9 @@ def subarray(tech, prm, cell, *, relax_cell_width: bool = False, relax_cell_heig
     w_inv_p = jnp.where(tech.technode <= 14, 2 * jnp.ceil(w_inv_p / F) * F, w_inv_p)
     _, h_buf, w_buf = fm.gate_area(tech, L.INV, 1, w_inv_n, w_inv_p, h_std)
     c_buf_in, c_buf_out = fm.gate_capacitance(tech, L.INV, 1, w_inv_n, w_inv_p, h_std)
-    h_inv = jnp.where(has_buf & par, h_buf, 0.0)
-    w_inv = jnp.where(has_buf & par, w_buf, 0.0)
+    # cross-point arrays get no repeaters (the reference never sizes them there: zero area)
+    h_inv = jnp.where(has_buf & par & ~xbar, h_buf, 0.0)
+    w_inv = jnp.where(has_buf & par & ~xbar, w_buf, 0.0)
     buffer_area = h_inv * w_inv * nbuf * 2 * num_row
 
     height_array = length_col
@@ -281,14 +302,20 @@ def subarray(tech, prm, cell, *, relax_cell_width: bool = False, relax_cell_heig
     # ---- row periphery ----
     addr_row = jnp.ceil(log2_exact(num_row))
     wl_dec = _masked(row_decoder(tech, prm, addr_row, mode=REGULAR_ROW, new_height=height_array), seq)
-    wl_ndd = _masked(wl_new_decoder_driver(tech, num_row, new_height=height_array), r_seq)
-    wl_sm = _masked(switch_matrix(tech, prm, num_row, jnp.where(has_buf, section_res, res_row), mode=L.ROW_MODE,
-                                  new_height=height_array), sram_par)
-    wl_nsm = _masked(new_switch_matrix(tech, prm, num_row, new_height=height_array), r_par)
+    wl_ndd = _masked(wl_new_decoder_driver(tech, num_row, new_height=height_array), r_seq & ~xbar)
+    # cross-point sequential: inverter + transmission-gate drivers sized to the cell on-resistance
+    wl_dd = _masked(decoder_driver(tech, prm, num_row, num_col, r_on, mode=L.ROW_MODE, cmos_access=False,
+                                   new_height=height_array), r_seq & xbar)
+    res_tg_par = res_avg_cell / nrp
+    # SRAM: the word-line (section) resistance; cross-point: the parallel-read cell resistance
+    # spread over the row
+    res_wl_sm = jnp.where(is_sram, jnp.where(has_buf, section_res, res_row), res_tg_par * num_row / num_col)
+    wl_sm = _masked(switch_matrix(tech, prm, num_row, res_wl_sm, mode=L.ROW_MODE, new_height=height_array),
+                    sram_par | (r_par & xbar))
+    wl_nsm = _masked(new_switch_matrix(tech, prm, num_row, new_height=height_array), r_par & ~xbar)
     wl_ls = _masked(level_shifter(tech, prm, num_row, new_height=height_array), level_shift)
     bl_ls = wl_ls  # the bit-line shifters are laid out like the word-line ones
     sl_ls = _masked(level_shifter(tech, prm, num_col, new_width=width_array), level_shift)
-    res_tg_par = res_avg_cell / nrp
     sl_sm = _masked(switch_matrix(tech, prm, num_col, jnp.where(par, res_tg_par * num_row, res_on_cell),
                                   mode=L.COL_MODE, new_width=width_array), ~is_sram)
 
@@ -343,33 +370,35 @@ def subarray(tech, prm, cell, *, relax_cell_width: bool = False, relax_cell_heig
     height = (pre.height + swd.height + height_array + sa.height + add.height + dff.height * n_dff
               + sai.height + saw.height + mlsa.height + enc.height + sar.height + mux.height
               + sl_ls.height + sl_sm.height)
-    row_side = wl_dec.width + wl_ndd.width + wl_sm.width + wl_nsm.width + wl_ls.width + bl_ls.width
+    row_side = wl_dec.width + wl_ndd.width + wl_dd.width + wl_sm.width + wl_nsm.width + wl_ls.width + bl_ls.width
     width = jnp.maximum(row_side, mux_dec.width) + width_array + buffer_area / length_col
     area = height * width
     area_adc = mlsa.area + enc.area + sar.area + sa.area + pre.area
     area_accum = add.area + dff.area * n_dff + sai.area + saw.area
-    area_other = (wl_dec.area + wl_ndd.area + wl_sm.area + wl_nsm.area + wl_ls.area + bl_ls.area + sl_ls.area
-                  + sl_sm.area + swd.area + mux.area + mux_dec.area + buffer_area)
+    area_other = (wl_dec.area + wl_ndd.area + wl_dd.area + wl_sm.area + wl_nsm.area + wl_ls.area + bl_ls.area
+                  + sl_ls.area + sl_sm.area + swd.area + mux.area + mux_dec.area + buffer_area)
     used_area = area_array + area_adc + area_accum + area_other
     status = S.flag(jnp.zeros(jnp.shape(num_row), jnp.int64), too_wide, S.ACCESS_TOO_WIDE)
 
     return SubArray(
         num_row=num_row, num_col=num_col, num_col_muxed=ncm, num_row_parallel=nrp, num_add=num_add,
         level_output=level, num_cell_per_synapse=ncps, num_read_pulse=n_pulse, avg_weight_bit=cell_bit,
-        is_sram=f64(is_sram), parallel=f64(par), sar=f64(sar_sel), current_mode=f64(prm.current_mode),
+        is_sram=f64(is_sram), crossbar=f64(xbar), parallel=f64(par), sar=f64(sar_sel),
+        current_mode=f64(prm.current_mode),
         adc_level=adc_level,
         length_row=length_row, length_col=length_col, height_array=height_array, width_array=width_array,
         area_array=area_array, cap_row1=cap_row1, cap_row2=cap_row2, cap_col=cap_col, res_row=res_row,
         res_col=res_col, res_cell_access=res_cell_access, cap_cell_access=jnp.where(is_sram, cap_cell_access, 0.0),
         cap_sram_cell=jnp.where(is_sram, cap_sram_cell, 0.0),
-        width_access_cmos=jnp.where(is_sram, f64(cell.width_access_cmos), width_access_cmos),
-        width_access_in_feature_size=jnp.where(is_sram, f64(cell.width_access_cmos), width_access_f),
+        width_access_cmos=jnp.select([is_sram, xbar], [f64(cell.width_access_cmos), 0.0], width_access_cmos),
+        width_access_in_feature_size=jnp.select([is_sram, xbar], [f64(cell.width_access_cmos), 0.0], width_access_f),
         res_mem_cell_on=jnp.where(is_sram, 0.0, res_on_cell), res_mem_cell_off=jnp.where(is_sram, 0.0, res_off_cell),
         res_mem_cell_avg=jnp.where(is_sram, 0.0, res_avg_cell),
         columncap=cap_col, arrayheight=arrayheight, arraywidthunit=arraywidthunit, unitcap=unitcap, unitres=unitres, res_cell_access_param=res_cell_access_param,
         section_res=section_res, target_drive_res=target_drive_res, width_inv_n=w_inv_n, width_inv_p=w_inv_p,
         h_inv=h_inv, w_inv=w_inv, drive_cap_in=c_buf_in, drive_cap_out=c_buf_out, buffer_area=buffer_area,
-        wl_decoder=wl_dec, wl_new_decoder_driver=wl_ndd, wl_switch_matrix=wl_sm, wl_new_switch_matrix=wl_nsm,
+        wl_decoder=wl_dec, wl_new_decoder_driver=wl_ndd, wl_decoder_driver=wl_dd, wl_switch_matrix=wl_sm,
+        wl_new_switch_matrix=wl_nsm,
         sl_switch_matrix=sl_sm, mux=mux, mux_decoder=mux_dec, multilevel_sense_amp=mlsa,
         multilevel_sa_encoder=enc, sar_adc=sar, adder=add, dff=dff, shift_add_input=sai, shift_add_weight=saw,
         precharger=pre, sram_write_driver=swd, sense_amp=sa, wl_level_shifter=wl_ls, bl_level_shifter=bl_ls,

@@ -37,6 +37,11 @@ resistances (0/0), which make the SAR energy NaN while the flash ADC drops them;
 mode only); a 2-level flash ADC reads past its 1-entry reference ladder in the reference
 (undefined behaviour), here the ladder formula is extrapolated.
 
+Cross-point eNVM arrays (``sub.crossbar``): word lines are driven by the decoder driver
+(sequential read) or the switch matrix (parallel read), there are no repeaters, and the
+switch matrix's wire term sees zero per-cell figures (the reference never sets them for
+this array type).
+
 Units: s (or cycles where stated), J, W, ohm, F.
 """
 from __future__ import annotations
@@ -47,6 +52,7 @@ import jax.numpy as jnp
 
 from dse.circuits import formula as fm
 from dse.circuits.adder import adder_latency, adder_power
+from dse.circuits.decoder_driver import decoder_driver_latency, decoder_driver_power
 from dse.circuits.dff import dff_power
 from dse.circuits.multilevel_sa_encoder import encoder_latency, encoder_leakage, log2_exact
 from dse.circuits.multilevel_sense_amp import mlsa_column_energy, mlsa_column_time
@@ -182,7 +188,8 @@ class SubArrayTiming:
 
     wl_decoder: Any
     wl_new_decoder_driver: Any
-    wl_switch_matrix: Any         # SRAM parallel read
+    wl_decoder_driver: Any        # cross-point sequential read
+    wl_switch_matrix: Any         # SRAM and cross-point parallel read
     wl_new_switch_matrix: Any     # 1T1R parallel read
     buffer_latency: Any           # word-line repeaters (nodes with repeaters, parallel read)
     mux: Any
@@ -197,6 +204,11 @@ class SubArrayTiming:
     shift_add_weight_adder: Any
     shift_add_input_adder: Any
     sensing: Any                  # the clock pass's sensing cycle, beta applied
+
+
+def _xbar(sub):
+    """Cross-point eNVM array (no access device) mask."""
+    return sub.crossbar > 0
 
 
 def _masks(sub):
@@ -222,7 +234,11 @@ def _unit_wire(sub, prm):
     # with repeaters the reference refreshes the per-cell capacitance from the loaded word line
     cap_wl = jnp.where(is_sram, sub.cap_row1, sub.cap_row2)
     unitcap = jnp.where(has_buf, cap_wl / prm.num_col_sub_array, sub.unitcap)
-    return unitcap, sub.res_row / prm.num_col_sub_array, cap_wl
+    unitres = sub.res_row / prm.num_col_sub_array
+    # cross-point arrays: the reference never publishes the per-cell word-line figures (nor the
+    # repeater input), so its switch-matrix delay sees zeros there
+    xb = _xbar(sub)
+    return jnp.where(xb, 0.0, unitcap), jnp.where(xb, 0.0, unitres), cap_wl
 
 
 def _buffer_latency(sub, prm):
@@ -252,13 +268,20 @@ def subarray_timing(sub, tech, prm, cell) -> SubArrayTiming:
     dec_lat, dec_ramp = _row_decoder_latency(sub.wl_decoder, tech, prm, cap_wl, cap_wl, sub.res_row, sub.num_col)
     dec_lat = jnp.where(~par, dec_lat, 0.0)
     ndd = _wl_new_decoder_driver_latency(sub.wl_new_decoder_driver, tech, prm, dec_ramp, sub.cap_row2, sub.res_row)
-    ndd = jnp.where(r_seq, ndd, 0.0)
-    wsm = _switch_matrix_latency(sub.wl_switch_matrix, tech, prm, unitcap, unitres, sub.drive_cap_in)
-    wsm = jnp.where(sram_par, wsm, 0.0)
+    xb = _xbar(sub)
+    ndd = jnp.where(r_seq & ~xb, ndd, 0.0)
+    wdd = decoder_driver_latency(sub.wl_decoder_driver, tech, dec_ramp, sub.cap_row1, sub.cap_row1, sub.res_row,
+                                 1.0, 0.0).read_latency
+    wdd = jnp.where(r_seq & xb, wdd, 0.0)
+    wsm = _switch_matrix_latency(sub.wl_switch_matrix, tech, prm, unitcap, unitres,
+                                 jnp.where(xb, 0.0, sub.drive_cap_in))
+    wsm = jnp.where(sram_par | (r_par & xb), wsm, 0.0)
     nsm_load = jnp.where(has_buf, sub.cap_row2 / (nb + 1.0) + sub.drive_cap_in, sub.cap_row2)
     nsm_res = jnp.where(has_buf, unitres * sect, sub.res_row)
-    nsm = jnp.where(r_par, _new_switch_matrix_latency(sub.wl_new_switch_matrix, tech, prm, nsm_load, nsm_res), 0.0)
-    buf = jnp.where(par, _buffer_latency(sub, prm), 0.0)
+    nsm = jnp.where(r_par & ~xb, _new_switch_matrix_latency(sub.wl_new_switch_matrix, tech, prm, nsm_load, nsm_res),
+                    0.0)
+    # no repeaters in cross-point arrays
+    buf = jnp.where(par & ~xb, _buffer_latency(sub, prm), 0.0)
 
     # ---- column mux ----
     mux = jnp.where(use_mux, _mux_latency(sub.mux), 0.0)
@@ -302,11 +325,12 @@ def subarray_timing(sub, tech, prm, cell) -> SubArrayTiming:
         [sram_seq, sram_par, r_seq],
         [dec_lat + pre + col + sa,
          jnp.maximum(wsm + buf, mux_path) + pre + adc,
-         jnp.maximum(dec_lat + ndd, mux_path) + col + adc],
-        jnp.maximum(nsm + buf, mux_path) + adc,
+         jnp.maximum(dec_lat + ndd + wdd, mux_path) + col + adc],
+        jnp.maximum(nsm + wsm + buf, mux_path) + adc,
     ) * _scale(prm, prm.beta)
     return SubArrayTiming(
-        wl_decoder=dec_lat, wl_new_decoder_driver=ndd, wl_switch_matrix=wsm, wl_new_switch_matrix=nsm,
+        wl_decoder=dec_lat, wl_new_decoder_driver=ndd, wl_decoder_driver=wdd, wl_switch_matrix=wsm,
+        wl_new_switch_matrix=nsm,
         buffer_latency=buf, mux=mux, mux_decoder=mdec, precharger=pre, sense_amp=sa, col_delay=col,
         multilevel_sense_amp=mlsa, multilevel_sa_encoder=enc, sar_adc=sar, adder=add,
         shift_add_weight_adder=saw_add, shift_add_input_adder=sai_add, sensing=sensing,
@@ -389,8 +413,9 @@ def subarray_read_latency(sub, tech, prm, cell, activity_row_read, clk_freq, tim
         [sram_seq, sram_par, r_seq],
         [tm.wl_decoder * n * beta,
          jnp.maximum(tm.wl_switch_matrix * nadd, mux_path) * ncm * beta,
-         jnp.maximum((tm.wl_decoder + tm.wl_new_decoder_driver) * n, mux_path) * ncm * beta],
-        jnp.maximum(tm.wl_new_switch_matrix * nadd, mux_path) * ncm * beta)
+         jnp.maximum((tm.wl_decoder + tm.wl_new_decoder_driver + tm.wl_decoder_driver) * n, mux_path) * ncm * beta],
+        jnp.maximum((tm.wl_new_switch_matrix + jnp.where(r_par, tm.wl_switch_matrix, 0.0)) * nadd, mux_path)
+        * ncm * beta)
     w_term = tm.shift_add_weight_adder * (ncps - 1.0)
     i_term = tm.shift_add_input_adder
     acc_work = jnp.select(
@@ -474,7 +499,11 @@ def read_energy_terms(sub, tech, prm, cell) -> ReadEnergyTerms:
 
     # ---- word lines: per active row (sequential) or per read with the active fraction (parallel) ----
     dec_e = _row_decoder_energy(sub.wl_decoder, tech, prm)
-    ndd_e = _wl_new_decoder_driver_energy(sub.wl_new_decoder_driver, tech, prm, cell)
+    xb = _xbar(sub)
+    ndd_e = jnp.where(xb, 0.0, _wl_new_decoder_driver_energy(sub.wl_new_decoder_driver, tech, prm, cell))
+    # cross-point sequential: the reference counts a row's worth of read cells per line selection
+    dd_e = jnp.where(xb, decoder_driver_power(sub.wl_decoder_driver, tech, cell, num_read_cells, 0.0, 1.0, 0.0,
+                                              prm.temp).read_dynamic_energy, 0.0)
     sm = sub.wl_switch_matrix
     wsm_row = (sm.cap_tg_drain * 3.0 * vr2 + (sm.cap_tg_gate_n + sm.cap_tg_gate_p) * v2) * sm.num_output / nrow * ncm
     wsm_const = _dff_energy(sm.dff, tech, prm, sm.num_output, False) * ncm
@@ -484,11 +513,13 @@ def read_energy_terms(sub, tech, prm, cell) -> ReadEnergyTerms:
     nsm_const = _dff_energy(nsm.dff, tech, prm, nsm.num_output, False) * ncm
     mux_e = jnp.where(use_mux, (_mux_energy(sub.mux, tech, cell) + _row_decoder_energy(sub.mux_decoder, tech, prm))
                       * ncm, 0.0)
-    other_row = jnp.select([sram_seq, sram_par, r_seq], [dec_e, wsm_row, (dec_e + ndd_e) * ncm], nsm_row)
-    other_const = jnp.select([sram_seq, sram_par, r_seq], [zero, wsm_const + mux_e, mux_e], nsm_const + mux_e)
+    other_row = jnp.select([sram_seq, sram_par, r_seq], [dec_e, wsm_row, (dec_e + ndd_e + dd_e) * ncm],
+                           jnp.where(xb, wsm_row, nsm_row))
+    other_const = jnp.select([sram_seq, sram_par, r_seq], [zero, wsm_const + mux_e, mux_e],
+                             jnp.where(xb, wsm_const, nsm_const) + mux_e)
 
     # ---- array and bit-line circuits (ADC part) ----
-    buf_row = (sub.drive_cap_in + sub.drive_cap_out) * v2 * prm.buffernumber * 2.0
+    buf_row = jnp.where(xb, 0.0, (sub.drive_cap_in + sub.drive_cap_out) * v2 * prm.buffernumber * 2.0)
     # precharge and sense every column of the row read
     pre_e = precharger_power(sub.precharger, tech, sub.cap_col, 1.0, 0.0, ncol, ncol, 0.0, prm.temp).read_dynamic_energy
     sa_e = sense_amp_power(sub.sense_amp, tech, 1.0, ncol, prm.temp).read_dynamic_energy
@@ -579,9 +610,12 @@ def subarray_leakage(sub, tech, prm, cell) -> SubArrayLeakage:
     seq = ~par
 
     dec = jnp.where(seq, _row_decoder_leakage(sub.wl_decoder, tech, prm), 0.0)
-    ndd = jnp.where(r_seq, _wl_new_decoder_driver_leakage(sub.wl_new_decoder_driver, tech, prm, cell), 0.0)
-    wsm = jnp.where(sram_par, _dff_leakage(sub.wl_switch_matrix.dff, tech, prm), 0.0)
-    nsm = jnp.where(r_par, _dff_leakage(sub.wl_new_switch_matrix.dff, tech, prm), 0.0)
+    xb = _xbar(sub)
+    ndd = jnp.where(r_seq & ~xb, _wl_new_decoder_driver_leakage(sub.wl_new_decoder_driver, tech, prm, cell), 0.0)
+    wdd = jnp.where(r_seq & xb, decoder_driver_power(sub.wl_decoder_driver, tech, cell, 0.0, 0.0, 0.0, 0.0,
+                                                     t).leakage, 0.0)
+    wsm = jnp.where(sram_par | (r_par & xb), _dff_leakage(sub.wl_switch_matrix.dff, tech, prm), 0.0)
+    nsm = jnp.where(r_par & ~xb, _dff_leakage(sub.wl_new_switch_matrix.dff, tech, prm), 0.0)
     ssm = jnp.where(~is_sram, _dff_leakage(sub.sl_switch_matrix.dff, tech, prm), 0.0)
     mdec = jnp.where(use_mux, _row_decoder_leakage(sub.mux_decoder, tech, prm), 0.0)
     pre = jnp.where(is_sram, precharger_power(sub.precharger, tech, sub.cap_col, 1.0, 0.0, ncol, ncol, 0.0,
@@ -593,9 +627,9 @@ def subarray_leakage(sub, tech, prm, cell) -> SubArrayLeakage:
     acc = jnp.where(has_acc, _adder_leakage(sub.adder, tech, prm) + _dff_leakage(sub.dff, tech, prm), 0.0)
     saw = jnp.where(sub.num_cell_per_synapse > 1, _shift_add_leakage(sub.shift_add_weight, tech, prm), 0.0)
     sai = jnp.where(sub.num_read_pulse > 1, _shift_add_leakage(sub.shift_add_input, tech, prm), 0.0)
-    rep = jnp.where(r_par, fm.gate_leakage(tech, L.INV, 1, sub.width_inv_n, sub.width_inv_p, t)
+    rep = jnp.where(r_par & ~xb, fm.gate_leakage(tech, L.INV, 1, sub.width_inv_n, sub.width_inv_p, t)
                     * prm.buffernumber * 2.0 * prm.num_row_sub_array, 0.0)
-    periphery = dec + ndd + wsm + nsm + ssm + mdec + pre + wd + sa + enc + acc + saw + sai + rep
+    periphery = dec + ndd + wdd + wsm + nsm + ssm + mdec + pre + wd + sa + enc + acc + saw + sai + rep
     cells = jnp.where(is_sram, cell_leak * nrow * ncol, 0.0)
     in_use = jnp.where(sram_seq, cell_leak * (nrow - 1.0) * ncol,
                        jnp.where(sram_par, cell_leak * (nrow * ncol - sub.num_row_parallel

@@ -63,7 +63,9 @@ def column_resistance(states, cell, prm, res_cell_access=0.0, wire: bool = True)
         lev = jnp.arange(L, dtype=jnp.float64)
         gmax, gmin = ex(prm.max_conductance)[..., None], ex(prm.min_conductance)[..., None]
         g_lev = lev / (L - 1) * (gmax - gmin) + gmin                       # (batch..., 1, L)
-        r_acc = jnp.where(mem == D.RRAM, ex(cell.resistance_access), 0.0)[..., None]
+        # 1T1R RRAM adds its access transistor; FeFET and crossbar cells have none
+        one_t_one_r = (mem == D.RRAM) & (ex(getattr(cell, "access_type", D.ACCESS_1T1R)) == D.ACCESS_1T1R)
+        r_acc = jnp.where(one_t_one_r, ex(cell.resistance_access), 0.0)[..., None]
         a = 1.0 / g_lev + r_acc                                             # (batch..., 1, L)
         jm = _f(states.col_mean)[:, None]
         pm, sp = _f(states.pos_mean), _f(states.spread)
