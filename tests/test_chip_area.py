@@ -216,9 +216,6 @@ def test_square_layouts(results):
 
 
 
-@pytest.mark.xfail(strict=False, reason="subarray area_other at 1 nm (tiny-6): the word-line switch-matrix "
-                   "pass-gate folding in the subarray model sits on a rounding boundary and differs from the "
-                   "reference; not a chip-level issue")
 def test_chip_with_subarray():
     """The whole chip (with the real subarray model) against the reference's chip figures."""
     from dse.array.subarray import subarray
