@@ -48,7 +48,7 @@ def print_summary(ds: xr.Dataset, *, seconds: float | None = None, path: str | N
     print(f"points: {n}  evaluated: {n - excluded.sum()}  feasible: {int((errors == '').sum())}  "
           f"infeasible: {int(infeasible.sum())}  excluded by filter: {int(excluded.sum())}"
           + (f"  time: {seconds:.1f} s" if seconds is not None else "")
-          + (f"  ({(n - excluded.sum()) / seconds:,.0f} points/s)" if seconds else ""))
+          + (f"  ({(n - excluded.sum()) / seconds:,.0f} points/s, compilation included)" if seconds else ""))
     if infeasible.any():
         counts = collections.Counter()
         for e in errors[infeasible]:
