@@ -1,8 +1,9 @@
 """Batching, compilation and datasets behind ``dse.evaluate(network, points, traces=None)``.
 
 Points are encoded into arrays (:mod:`dse.design`), padded to a fixed batch
-shape, and pushed through the per-point hardware model (:func:`dse.model.point_model`)
-lifted to batches with ``jax.vmap`` and compiled once per (network, batch shape).
+shape, and pushed through the two stages of the per-point model (:mod:`dse.model`),
+each lifted to batches with ``jax.vmap`` and jit-compiled: the floorplan once per
+network, the hardware stage once per batch shape for every network.
 Infeasible points never raise: they carry a non-empty ``error`` string.
 """
 from __future__ import annotations
