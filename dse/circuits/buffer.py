@@ -58,9 +58,11 @@ class Buffer:
     width: Any
 
 
-def _cell_parasitics(tech, prm, cell, width_access_cmos, iw, lines, length_row, length_col):
-    """Word-line / bit-line capacitances (F) and access resistance (ohm) of the SRAM macro for
-    an access transistor ``width_access_cmos`` (multiples of the minimum width)."""
+def sram_cell_parasitics(tech, prm, cell, width_access_cmos, iw, lines, length_row, length_col):
+    """Word-line / bit-line capacitances (F) and access resistance (ohm) of an SRAM macro of
+    ``lines`` rows read ``iw`` cells at a time, with wires ``length_row`` / ``length_col`` (m),
+    for an access transistor ``width_access_cmos`` (multiples of the minimum width).
+    Shared by the SRAM buffer and the sigmoid look-up table."""
     F = tech.feature_size
     hstd = std_height(tech)
     fin = jnp.where(f64(tech.technode) <= 14, 2.0, 1.0)
@@ -90,7 +92,7 @@ def with_shared_cell(b: Buffer, tech, prm, cell, width_access_cmos, cap_sram_cel
     the minimum width) and ``cap_sram_cell`` (F); with SRAM cells nothing changes. Area is
     unaffected.
     """
-    par = _cell_parasitics(tech, prm, cell, width_access_cmos, b.interface_width, b.num_row, b.length_row,
+    par = sram_cell_parasitics(tech, prm, cell, width_access_cmos, b.interface_width, b.num_row, b.length_row,
                            b.length_col)
     par["cap_sram_cell"] = f64(cap_sram_cell) + 0 * par["cap_sram_cell"]
     return replace(b, **par)
@@ -111,7 +113,7 @@ def buffer(tech, prm, cell, num_bit, interface_width, num_interface, unit_wire_r
     # ---- SRAM macro ----
     length_row = iw * prm.width_in_feature_size_sram * F
     length_col = lines * prm.height_in_feature_size_sram * F
-    par = _cell_parasitics(tech, prm, cell, cell.width_access_cmos, iw, lines, length_row, length_col)
+    par = sram_cell_parasitics(tech, prm, cell, cell.width_access_cmos, iw, lines, length_row, length_col)
     res_row = length_row * prm.metal0_unitwireresis
     res_col = length_col * prm.metal1_unitwireresis
     pre = precharger(tech, iw, length_col * f64(unit_wire_res), new_width=length_row)

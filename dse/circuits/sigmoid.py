@@ -15,6 +15,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
+from dse.circuits.buffer import sram_cell_parasitics
 from dse.circuits.cell_layout import REGULAR_ROW, Latency, Power, f64, std_height
 from dse.circuits.row_decoder import RowDecoder, row_decoder, row_decoder_latency, row_decoder_power
 from dse.circuits.sense_amp import SenseAmp, sense_amp, sense_amp_latency, sense_amp_power
@@ -62,18 +63,10 @@ def sigmoid(tech, prm, cell, num_y_bit, num_entry, num_function, *, new_height=N
     w_unit = jnp.maximum(w_inv * 3, cell.width_in_feature_size * F) * n_y
 
     # bit-line / word-line parasitics of the SRAM table (for latency and energy)
-    fin = jnp.where(f64(tech.technode) <= 14, 2.0, 1.0)
-    w_acc = cell.width_access_cmos * fin * F
-    res_cell_access = fm.on_resistance(tech, w_acc, L.NMOS, prm.temp)
-    cap_cell_access = fm.drain_cap(tech, w_acc, L.NMOS, hstd)
-    cap_sram_cell = (cap_cell_access + fm.drain_cap(tech, cell.width_sram_cell_nmos * fin * F, L.NMOS, hstd)
-                     + fm.drain_cap(tech, cell.width_sram_cell_pmos * fin * F, L.PMOS, hstd)
-                     + fm.gate_cap(tech, cell.width_sram_cell_nmos * fin * F)
-                     + fm.gate_cap(tech, cell.width_sram_cell_pmos * fin * F))
-    cap_row1 = w_unit * 0.2e-15 / 1e-6 + 2 * fm.gate_cap(tech, w_acc) * n_y
+    par = sram_cell_parasitics(tech, prm, cell, cell.width_access_cmos, n_y, n_e, w_unit, h_unit * n_e)
+    res_cell_access, cap_cell_access, cap_sram_cell = par["res_cell_access"], par["cap_cell_access"], par["cap_sram_cell"]
+    cap_row1, cap_col = par["cap_row1"], par["cap_col"]
     finfet = f64(tech.technode) <= 14
-    per_row = jnp.where(finfet, tech.cap_draintotal * cell.width_access_cmos * tech.effective_width, cap_cell_access)
-    cap_col = h_unit * n_e * 0.2e-15 / 1e-6 + per_row * n_e
     # the reference adds the FinFET drain overlap a second time
     cap_col = cap_col + jnp.where(finfet, tech.cap_draintotal * cell.width_access_cmos * tech.effective_width * n_e, 0.0)
     res_row = w_unit * prm.metal0_unitwireresis
