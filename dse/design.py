@@ -90,6 +90,18 @@ KNOBS: dict[str, Knob] = {k.name: k for k in [
     _k("synchronous", "bool", True, "synchronous design (clock set by the worst sensing cycle)"),
     _k("clk_freq", "float", 1e9, "clock frequency upper bound", low=1.0, unit="Hz"),
     _k("input_toggle", "float", 0.18, "bit toggle rate on the interconnect", low=0.0, high=1.0),
+    # accuracy model only (dse.accuracy, manual section 9); the hardware model ignores these
+    _k("sigma", "float", 0.0, "device-to-device conductance variation: std of G/G0 - 1 (accuracy only)",
+       low=0.0, high=1.0),
+    _k("adc_ref", "choice", "linear", "ADC reference spacing for partial sums (accuracy only)",
+       choices=("linear", "nonlinear")),
+    _k("drift", "choice", "none", "retention drift scenario G = G0 (t/t0)^v (accuracy only): none, toward "
+       "Gmax, toward Gmin, toward drift_target, random", choices=("none", "max", "min", "target", "random")),
+    _k("drift_time", "float", 1.0, "retention time t (t0 = 1 s; accuracy only)", low=1.0, unit="s"),
+    _k("drift_nu", "float", 0.0, "drift coefficient v (accuracy only)", low=0.0, high=1.0),
+    _k("drift_target", "float", 0.5, "drift target as a fraction of [Gmin, Gmax] (accuracy only)",
+       low=0.0, high=1.0),
+    _k("seed", "int", 0, "seed of the variation and random drift draws (accuracy only)", low=0),
 ]}
 
 
@@ -192,6 +204,13 @@ class DesignArrays:
     synchronous: Any
     clk_freq: Any
     input_toggle: Any
+    sigma: Any
+    adc_ref: Any
+    drift: Any
+    drift_time: Any
+    drift_nu: Any
+    drift_target: Any
+    seed: Any
 
 
 # integer codes, for readable comparisons in the model

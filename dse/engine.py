@@ -16,8 +16,11 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from dse import compile as C
 from dse import design, status
-from dse.metrics import METRICS
+from dse.metrics import AREA_LAYER_METRICS, AREA_METRICS, METRICS, PERF_LAYER_METRICS, PERF_METRICS
+
+AREA_NAMES = frozenset(AREA_METRICS + AREA_LAYER_METRICS)
 from dse.network import Network, layers_tuple, load_network
 
 DEFAULT_BATCH = 1024
@@ -45,37 +48,40 @@ def layer_bucket(num_layers: int) -> int:
 
 @functools.lru_cache(maxsize=32)
 def _layout_fn(layers: tuple[tuple[int, ...], ...]):
-    """The batched, compiled floorplan of one network (small; one per network)."""
+    """The batched floorplan of one network (small; compiled once per network and batch shape)."""
     from dse.model import layout_stage
 
-    return jax.jit(jax.vmap(functools.partial(layout_stage, layers=layers)))
+    return jax.vmap(functools.partial(layout_stage, layers=layers))
 
 
 @functools.lru_cache(maxsize=1)
 def _hardware_fn():
-    """The batched, compiled hardware model (network-independent; one per batch shape)."""
+    """The batched area stage (network-independent; compiled once per batch shape)."""
     from dse.model import hardware_stage
 
-    return jax.jit(jax.vmap(hardware_stage, in_axes=(0, 0, None)))
+    return jax.vmap(hardware_stage, in_axes=(0, 0, None))
+
+
+@functools.lru_cache(maxsize=1)
+def _performance_fn():
+    """The batched performance stage (tables shared by the batch; compiled once per table shape)."""
+    from dse.model import performance_stage
+
+    return jax.vmap(performance_stage, in_axes=(0, 0, 0, None, None, None))
+
+
+def _resized(specs, n: int):
+    """Shape structs with the leading (batch) axis set to ``n``."""
+    return jax.tree_util.tree_map(lambda s: jax.ShapeDtypeStruct((n,) + tuple(s.shape[1:]), s.dtype), specs)
 
 
 def _pad_layers(fp, num_layers: int, bucket: int):
     def pad(leaf):
-        leaf = jnp.asarray(leaf)
+        leaf = np.asarray(leaf)
         if leaf.ndim == 2 and leaf.shape[1] == num_layers and bucket > num_layers:
-            return jnp.pad(leaf, ((0, 0), (0, bucket - num_layers)))
+            return np.pad(leaf, ((0, 0), (0, bucket - num_layers)))
         return leaf
     return jax.tree_util.tree_map(pad, fp)
-
-
-def model_batch(net: Network, encoded: design.DesignArrays) -> dict[str, jax.Array]:
-    """The staged model on one batch of encoded points (arrays of shape (B,))."""
-    layers = layers_tuple(net)
-    n_layers = len(layers)
-    fp = _layout_fn(layers)(encoded)
-    fp = _pad_layers(fp, n_layers, layer_bucket(n_layers))
-    out = _hardware_fn()(encoded, fp, jnp.asarray(float(n_layers)))
-    return {k: (v[:, :n_layers] if v.ndim == 2 else v) for k, v in out.items()}
 
 
 def _pad(arr: np.ndarray, size: int) -> np.ndarray:
@@ -84,29 +90,166 @@ def _pad(arr: np.ndarray, size: int) -> np.ndarray:
     return np.concatenate([arr, np.repeat(arr[-1:], size - arr.shape[0], axis=0)])
 
 
+def _take(tree, idx: np.ndarray, size: int):
+    """Rows ``idx`` of every leaf, padded to ``size`` rows by repeating the last one."""
+    idx = np.concatenate([idx, np.repeat(idx[-1:], size - len(idx))]) if len(idx) < size else idx
+    return jax.tree_util.tree_map(lambda leaf: leaf[idx], tree)
+
+
+#: (column state, level) entries kept per layer for the ADC energy (:func:`dse.traces.network_keys`)
+STATE_ENTRIES = 512
+#: points per compiled call of the performance stage (points are grouped by structural key)
+PERF_BATCH = 256
+
+
+class Evaluation:
+    """Everything static about evaluating a set of points on one network, computed once.
+
+    The floorplans of all points, their structural keys (:func:`dse.traces.network_keys`) and the
+    network's tables per key (:mod:`dse.chip.layer_tables`, trace statistics reduced once and
+    cached), padded to one set of bucketed sizes so that every chunk of a long sweep uses the same
+    compiled functions. :meth:`run` then evaluates any range of the points.
+
+    ``traces``: a folder of NeuroSim-layout traces, or None for the synthetic model
+    (:mod:`dse.traces.synthetic`). ``performance=False`` skips latency and energy.
+    """
+
+    def __init__(self, net: Network, encoded: design.DesignArrays, traces=None, *, batch_size: int = DEFAULT_BATCH,
+                 performance: bool = True, progress: bool = False):
+        from dse import traces as T
+        from dse.chip.layer_tables import bucket_shapes, layer_tables, stack_tables
+        from dse.tech.params import make_params
+
+        self.net, self.traces, self.batch_size, self.performance = net, traces, batch_size, performance
+        self.layers = layers_tuple(net)
+        self.num_layers = len(self.layers)
+        self.bucket = layer_bucket(self.num_layers)
+        leaves, self.treedef = jax.tree_util.tree_flatten(encoded)
+        self.leaves = [np.asarray(x) for x in leaves]
+        self.n = int(self.leaves[0].shape[0])
+        if self.n == 0:
+            raise ValueError("no design points to evaluate")
+        # floorplans of every point (fixed batch shape)
+        parts = []
+        for start in range(0, self.n, batch_size):
+            chunk = jax.tree_util.tree_unflatten(self.treedef, [_pad(x[start:start + batch_size], batch_size)
+                                                                for x in self.leaves])
+            fp = C.compiled(f"layout {self.layers}", _layout_fn(self.layers), chunk)(chunk)
+            m = min(batch_size, self.n - start)
+            parts.append(jax.tree_util.tree_map(lambda a: np.asarray(a)[:m], fp))
+        self.fp = jax.tree_util.tree_map(lambda *a: np.concatenate(a), *parts)
+        # start compiling the area stage (and, once the tables are known, the performance stage)
+        # while the traces are reduced
+        self._nl = jnp.asarray(float(self.num_layers))
+        self._ncomp = jnp.asarray(float(net.num_computation))
+        enc0, fp0 = self._chunk(0, batch_size)
+        self._hw = C.compile_async("hardware", _hardware_fn(), enc0, fp0, self._nl)
+        self._perf = None
+        self.key_index = np.full(self.n, -1, np.int64)
+        self.key_status = np.zeros(self.n, np.int64)
+        self.tables = []
+        if not performance:
+            return
+        prm = make_params(encoded)
+        ok = np.asarray(self.fp.status) == 0
+        index, keys = T.network_keys(self.fp, prm, self.num_layers, STATE_ENTRIES, valid=ok)
+        tables, errors = [], {}
+        for i, key in enumerate(keys):
+            try:
+                stats = [T.layer_stats(traces, net, l, k) for l, k in enumerate(key)]
+                tables.append(layer_tables(net, stats))
+            except T.TraceError as e:
+                tables.append(None)
+                errors[i] = str(e)
+        good = [t for t in tables if t is not None]
+        self.trace_errors = errors
+        if good:
+            sizes = bucket_shapes([t.shapes() for t in good], self.bucket)
+            self.tables = [None if t is None else
+                           jax.tree_util.tree_map(jnp.asarray, stack_tables([t], sizes)) for t in tables]
+            self.tables = [None if t is None else jax.tree_util.tree_map(lambda a: a[0], t) for t in self.tables]
+        for i in range(len(keys)):
+            sel = index == i
+            if tables[i] is None:
+                self.key_status[sel] = status.MAPPING_UNDEFINED
+                index[sel] = -1
+        self.key_index = index
+        if self.tables:
+            tab = next(t for t in self.tables if t is not None)
+            low = C.lower_async("hardware", _hardware_fn(), enc0, fp0, self._nl)
+            pb = PERF_BATCH
+
+            def perf_job():
+                state = _resized(low.result().out_info[1], pb)
+                return C.compile_async("performance", _performance_fn(), _resized(enc0, pb), _resized(fp0, pb),
+                                       state, tab, self._nl, self._ncomp).result()
+            self._perf = C.on_big_stack_async(perf_job)
+
+    def _chunk(self, s0: int, m: int):
+        """Encoded points and padded floorplans of points s0 .. s0+m, padded to the batch size."""
+        size = self.batch_size
+        enc = jax.tree_util.tree_unflatten(self.treedef, [_pad(x[s0:s0 + m], size) for x in self.leaves])
+        fp = jax.tree_util.tree_map(lambda a: _pad(a[s0:s0 + m], size), self.fp)
+        return enc, _pad_layers(fp, self.num_layers, self.bucket)
+
+    def run(self, start: int = 0, stop: int | None = None, callback=None) -> dict[str, np.ndarray]:
+        """Metrics of points ``start:stop`` as numpy arrays (N, ...), in fixed-shape batches."""
+        stop = self.n if stop is None else stop
+        size = self.batch_size
+        hw_fn = self._hw.result()
+        perf_fn = self._perf.result() if self._perf is not None else None
+        nl, ncomp = self._nl, self._ncomp
+        parts: list[dict[str, np.ndarray]] = []
+        for s0 in range(start, stop, size):
+            m = min(size, stop - s0)
+            enc, fp = self._chunk(s0, m)
+            area, hw = hw_fn(enc, fp, nl)
+            hw = jax.tree_util.tree_map(np.asarray, hw)    # host copies: cheap row gathers below
+            out = {k: np.asarray(v)[:m] for k, v in area.items()}
+            out["status"] = out["status"] | self.key_status[s0:s0 + m]
+            if perf_fn is not None:
+                out.update(self._performance(enc, fp, hw, self.key_index[s0:s0 + m], out["status"], perf_fn, nl,
+                                             ncomp))
+            if self.performance:
+                for k in PERF_METRICS + PERF_LAYER_METRICS:   # no feasible point: NaN columns
+                    if k not in out:
+                        out[k] = np.full((m, self.bucket) if k.startswith("layer_") else (m,), np.nan)
+            out = {k: (v[:, :self.num_layers] if v.ndim == 2 else v) for k, v in out.items()}
+            parts.append(out)
+            if callback is not None:
+                callback(m)
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+    def _performance(self, enc, fp, hw, key_index, area_status, perf_fn, nl, ncomp):
+        m = len(key_index)
+        res: dict[str, np.ndarray] = {}
+        perf_status = np.zeros(m, np.int64)
+        for u in np.unique(key_index[(key_index >= 0) & (area_status == 0)]):
+            rows = np.flatnonzero((key_index == u) & (area_status == 0))
+            for b0 in range(0, len(rows), PERF_BATCH):
+                idx = rows[b0:b0 + PERF_BATCH]
+                args = _take((enc, fp, hw), idx, PERF_BATCH)
+                out = perf_fn(*args, self.tables[u], nl, ncomp)
+                for k, v in out.items():
+                    v = np.asarray(v)[:len(idx)]
+                    if k == "status":
+                        perf_status[idx] = v
+                        continue
+                    if k not in res:
+                        res[k] = np.full((m,) + v.shape[1:], np.nan)
+                    res[k][idx] = v
+        res["status"] = area_status | perf_status
+        return res
+
+
 def run_model(net: Network, encoded: design.DesignArrays, batch_size: int = DEFAULT_BATCH,
-              callback=None, pad_to: int | None = None) -> dict[str, np.ndarray]:
+              callback=None, traces=None, performance: bool = True) -> dict[str, np.ndarray]:
     """Evaluate encoded points in fixed-shape batches; returns numpy arrays of shape (N, ...).
 
-    ``pad_to`` fixes the batch shape (the sweep engine uses its batch size for every chunk,
-    the last one included, so a sweep compiles once).
+    Every call uses the batch shape ``batch_size`` (short requests are padded), so a process
+    compiles each stage once and the persistent cache serves later processes.
     """
-    n = int(np.shape(encoded.technode)[0])
-    if n == 0:
-        raise ValueError("no design points to evaluate")
-    # one batch shape for every call (short requests are padded), so a process compiles the
-    # model once and the persistent cache serves later processes
-    size = batch_size if pad_to is None else pad_to
-    leaves, treedef = jax.tree_util.tree_flatten(encoded)
-    parts: list[dict[str, np.ndarray]] = []
-    for start in range(0, n, size):
-        chunk = [_pad(np.asarray(leaf)[start:start + size], size) for leaf in leaves]
-        out = model_batch(net, jax.tree_util.tree_unflatten(treedef, chunk))
-        m = min(size, n - start)
-        parts.append({k: np.asarray(v)[:m] for k, v in out.items()})
-        if callback is not None:
-            callback(m)
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return Evaluation(net, encoded, traces, batch_size=batch_size, performance=performance).run(callback=callback)
 
 
 def to_dataset(net: Network, points: Sequence[Mapping[str, Any]], out: Mapping[str, np.ndarray]) -> xr.Dataset:
@@ -120,7 +263,9 @@ def to_dataset(net: Network, points: Sequence[Mapping[str, Any]], out: Mapping[s
         meta = METRICS.get(name)
         dims = ("point", "layer") if values.ndim == 2 else ("point",)
         attrs = {"units": meta.unit, "description": meta.doc} if meta else {}
-        values = np.where(mask.reshape((-1,) + (1,) * (values.ndim - 1)) != 0, np.nan, values)
+        # area metrics stay valid where only latency / energy are missing
+        m = mask & ~status.PERF_ONLY if name in AREA_NAMES else mask
+        values = np.where(m.reshape((-1,) + (1,) * (values.ndim - 1)) != 0, np.nan, values)
         data_vars[name] = xr.Variable(dims, values, attrs)
     data_vars["error"] = xr.Variable(("point",), np.array([status.reasons(m) for m in mask], dtype=object),
                                      {"description": "why the point is infeasible ('' when feasible)"})
@@ -149,8 +294,9 @@ def evaluate(network, points: Iterable[Mapping[str, Any]] | Mapping[str, Any], t
         :class:`dse.network.Network`.
       points: design points (mappings of knob name to value, see :data:`dse.design.KNOBS`),
         a dict of equal-length lists, or a DataFrame. Missing knobs take their defaults.
-      traces: folder of NeuroSim-layout traces (used by the latency/energy model; the
-        area model does not need them).
+      traces: folder of NeuroSim-layout traces (``weight<i>.csv``/``input<i>.csv``, optionally
+        gzipped) for the latency/energy model, or None for the documented synthetic traces
+        (:mod:`dse.traces.synthetic`).
       batch_size: points per compiled batch (every call uses this shape, so changing it
         compiles the model again).
 
@@ -162,5 +308,5 @@ def evaluate(network, points: Iterable[Mapping[str, Any]] | Mapping[str, Any], t
     net = load_network(network)
     plist = [design.normalize(p, where=f"point {i}") for i, p in enumerate(_as_point_list(points))]
     encoded = design.encode(plist)
-    out = run_model(net, encoded, batch_size=batch_size)
+    out = run_model(net, encoded, batch_size=batch_size, traces=traces)
     return to_dataset(net, plist, out)

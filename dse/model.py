@@ -1,13 +1,17 @@
 """The hardware model of one design point, end to end (written for one point; lifted to
 batches with ``jax.vmap`` in :mod:`dse.engine`).
 
-Two stages, compiled separately so that the heavy one is shared by every network:
+Three stages, compiled separately so that the heavy ones are shared by every network:
 
 * :func:`layout_stage` (per network): the floorplan (manual §5.2-5.4). The network's layer
   shapes are static here; the compiled graph is small.
 * :func:`hardware_stage` (network-independent): parameters, technology, the reference's own
   refusals (node limits), subarray, PE, tile and chip area. It sees the network only through
-  the floorplan's traced outputs, with per-layer arrays padded to a bucket of layers.
+  the floorplan's traced outputs, with per-layer arrays padded to a bucket of layers. It also
+  returns the laid-out modules (:class:`HardwareState`) for the next stage.
+* :func:`performance_stage`: latency, dynamic energy, leakage and figures of merit from the
+  laid-out modules and the network's static tables (:mod:`dse.chip.layer_tables`: the cut and
+  the trace statistics of one structural key).
 """
 from __future__ import annotations
 
@@ -16,8 +20,12 @@ import jax.numpy as jnp
 from dse import design as D
 from dse import status as S
 from dse.array.subarray import subarray
-from dse.chip.chip import chip_area
+from dse.chip.chip import ChipArea, chip_area
 from dse.chip.floorplan import Floorplan, floorplan
+from dse.chip.layer_tables import LayerTables
+from dse.chip.performance import chip_performance
+from dse.array.subarray import SubArray
+from dse.pytree import pytree_dataclass
 from dse.tech.memcell import memcell
 from dse.tech.params import make_params
 from dse.tech.technology import technology
@@ -36,13 +44,21 @@ def layout_stage(d: D.DesignArrays, layers: tuple[tuple[int, ...], ...]) -> Floo
     return floorplan(make_params(d), layers)
 
 
-def hardware_stage(d: D.DesignArrays, fp: Floorplan, num_layers) -> dict:
-    """All metrics of one encoded design point given its floorplan.
+@pytree_dataclass
+class HardwareState:
+    """The laid-out subarray and chip of one point (input of :func:`performance_stage`)."""
+
+    sub: SubArray
+    chip: ChipArea
+
+
+def hardware_stage(d: D.DesignArrays, fp: Floorplan, num_layers) -> tuple[dict, HardwareState]:
+    """Area metrics of one encoded design point given its floorplan, and its laid-out modules.
 
     ``num_layers`` is the network's true number of layers (traced); per-layer arrays of
-    ``fp`` may be padded beyond it. Returns a dict of arrays: chip metrics are 0-d,
+    ``fp`` may be padded beyond it. Returns (a dict of arrays: chip metrics are 0-d,
     per-layer metrics have the (padded) layer shape, and ``status`` is the infeasibility
-    bit mask (0 = feasible).
+    bit mask (0 = feasible); the :class:`HardwareState`).
     """
     prm = make_params(d)
     tech = technology(prm)
@@ -65,9 +81,27 @@ def hardware_stage(d: D.DesignArrays, fp: Floorplan, num_layers) -> dict:
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(out[k])) for k in out if not k.startswith("layer_")]))
     mask = S.flag(mask, (mask == 0) & ~finite, S.NUMERIC)
     out["status"] = mask
+    return out, HardwareState(sub=sub, chip=chip)
+
+
+def performance_stage(d: D.DesignArrays, fp: Floorplan, hw: HardwareState, tables: LayerTables, num_layers,
+                      num_computation) -> dict:
+    """Latency, energy, leakage and figures of merit of one point (manual §6-7; model map §2-6).
+
+    ``tables``: the network's :class:`LayerTables` under this point's structural key (per-layer
+    axes padded like ``fp``); ``num_layers`` the true layer count; ``num_computation`` operations
+    per image. Returns the chip metrics (0-d), the ``layer_*`` metrics and ``status`` (NO_LATENCY
+    where a chip metric is not finite).
+    """
+    prm = make_params(d)
+    tech = technology(prm)
+    cell = memcell(prm)
+    out = chip_performance(tech, prm, cell, hw.sub, hw.chip, fp, tables, num_layers, num_computation)
+    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for k, v in out.items() if not k.startswith("layer_")]))
+    out["status"] = jnp.where(finite, 0, S.NO_LATENCY).astype(jnp.int64)
     return out
 
 
 def point_model(d: D.DesignArrays, layers: tuple[tuple[int, ...], ...]) -> dict:
     """Both stages for one point (unpadded); the reference for the staged, batched path."""
-    return hardware_stage(d, layout_stage(d, layers), len(layers))
+    return hardware_stage(d, layout_stage(d, layers), len(layers))[0]

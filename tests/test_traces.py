@@ -209,3 +209,52 @@ def test_synthetic_deterministic_and_cached(tmp_path, monkeypatch):
     np.testing.assert_array_equal(a.weight, c.weight)
     w, x = T.synthetic_layer(net.layers[0], 8, 8)
     assert 0.15 < x.mean() < 0.25 and abs(w.std() - 0.35) < 0.05
+
+
+def test_level_sum_states_exact_for_linear_cells():
+    """16-level cells on 64-row slices are keyed by (active rows, level sum): exact for FeFET without
+    wires (conductance linear in the level), a bounded approximation with the access transistor."""
+    rng = np.random.default_rng(5)
+    layer = Layer(4, 4, 12, 3, 3, 6, 0, 1)           # 108 rows: a 64-row and a 44-row slice
+    w = np.rint(np.clip(rng.normal(0, 0.35, (108, 6)), -1, 1) * 128) / 128
+    bits = rng.random((108, num_in_vector(layer) * 8)) < 0.3
+    cut = T.layer_cut(layer, T.CutKey(sub=64, ncps=2, input_bits=8, novel=False, tile_cm=256, pe_cm=128))
+    digits = weight_digits(w, 8, 4)
+    st = T.reduce_layer(digits, bits, cut, 16)
+    assert st.counts.shape[1] == 16 and not np.allclose(st.counts, np.rint(st.counts))   # mean counts kept
+    prm, cell = _point(memcell="fefet", cell_bits=4)
+    assert np.all(_compare(st, cut, digits, bits, prm, cell, wire=False, levels=16) < 1e-12)
+    prm, cell = _point(memcell="rram", cell_bits=4)
+    err = _compare(st, cut, digits, bits, prm, cell, wire=False, levels=16)
+    assert np.all(err < 1e-3) and np.max(err) > 1e-12, err
+
+
+@pytest.mark.parametrize("cb,budget,tol", [(1, 64, 5e-3), (2, 128, 5e-3), (4, 64, 5e-3)])
+def test_merged_states_bound(cb, budget, tol):
+    """States merged to a budget (``max_states``) keep the ADC sums within the stated bound, for the
+    shapes the ADC models have (1/R: current, log R: flash current mirrors, R^-1: SAR fit)."""
+    rng = np.random.default_rng(6)
+    layer = Layer(6, 6, 30, 3, 3, 16, 0, 1)
+    w = np.rint(np.clip(rng.normal(0, 0.35, (270, 16)), -1, 1) * 128) / 128
+    bits = rng.random((270, num_in_vector(layer) * 8)) < 0.3
+    cut = T.layer_cut(layer, T.CutKey(sub=128, ncps=-(-8 // cb), input_bits=8, novel=False, tile_cm=512, pe_cm=256))
+    digits = weight_digits(w, 8, cb)
+    exact = T.reduce_layer(digits, bits, cut, 2 ** cb)
+    merged = T.reduce_layer(digits, bits, cut, 2 ** cb, max_states=budget)
+    assert len(merged.weight) <= budget < len(exact.weight)
+    assert merged.weight.sum() == pytest.approx(exact.weight.sum(), rel=1e-12)
+    prm, cell = _point(subarray=128, parallel_read=128, cell_bits=cb)
+    err = _compare(merged, cut, digits, bits, prm, cell, wire=True, levels=2 ** cb)[[0, 1, 4]]
+    assert np.all(err < tol), err
+
+
+def test_sampled_synthetic_reads_scale():
+    """Synthetic traces sample input vectors; histograms and weights are scaled to all reads."""
+    layer = Layer(8, 8, 16, 3, 3, 8, 0, 1)
+    model = T.SyntheticModel(max_vectors=16)
+    w, bits = T.synthetic_layer(layer, 8, 8, model)
+    assert bits.shape[1] == 16 * 8
+    cut = T.layer_cut(layer, T.CutKey(sub=64, ncps=8, input_bits=8, novel=False, tile_cm=256, pe_cm=128))
+    st = T.reduce_layer(weight_digits(w, 8, 1), bits, cut, 2, sampled=True)
+    np.testing.assert_allclose(st.n_hist.sum(1), cut.num_reads)
+    assert st.weight.sum() == pytest.approx(cut.num_reads * float(np.sum(cut.block_ncol * cut.block_mult)))

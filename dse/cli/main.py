@@ -157,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--color", default="technode")
     p.add_argument("--out", help="PNG path (default: beside the result)")
     p.set_defaults(func=cmd_plot)
+
+    from dse.cli.optimize import register as register_optimize
+    register_optimize(sub)
+    from dse.cli import accuracy as _acc
+    _acc.register(sub)
     return ap
 
 

@@ -144,10 +144,32 @@ def run_sweep(sweep: Sweep, *, force: bool = False, progress: bool = True,
         ChunkStore(sweep.output, sweep.fingerprint, len(sweep.points), sweep.batch_size).clear()
     t0 = time.perf_counter()
     arrays = evaluate_sweep(sweep, progress=progress, stop_after=stop_after)
+    if getattr(sweep, "accuracy", None):
+        arrays["accuracy"] = accuracy_column(sweep, arrays["status"], progress=progress)
     ds = build_dataset(sweep, arrays)
     write_dataset(ds, sweep.output)
     ChunkStore(sweep.output, sweep.fingerprint, len(sweep.points), sweep.batch_size).clear()
     return ds, time.perf_counter() - t0
+
+
+def accuracy_column(sweep: Sweep, status_codes: np.ndarray, progress: bool = True) -> np.ndarray:
+    """Top-1 accuracy (fraction) of the sweep's ``accuracy`` model at each feasible point, NaN elsewhere
+    (:mod:`dse.accuracy`; points sharing the accuracy-relevant knobs are evaluated once, and cached)."""
+    from dse.accuracy.evaluate import Evaluator
+
+    acc = sweep.accuracy
+    cache = os.path.join(os.environ.get("DSE_CACHE_DIR", os.path.expanduser("~/.cache/dse")), "accuracy")
+    ev = Evaluator(acc["model"], acc.get("data"), acc.get("data_dir"), acc.get("samples"),
+                   cache_dir=cache if acc.get("cache", True) else None)
+    idx = np.flatnonzero(np.asarray(status_codes) == 0)
+    out = np.full(len(sweep.points), np.nan)
+    t0 = time.perf_counter()
+    if len(idx):
+        out[idx] = ev.accuracy([sweep.points[i] for i in idx])
+    if progress:
+        print(f"dse run: accuracy: {len(idx)} points, {ev.evaluated} evaluated on {len(ev.y)} {ev.data} images "
+              f"in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return out
 
 
 def _foreign_partial(sweep: Sweep) -> bool:

@@ -123,6 +123,7 @@ class Sweep:
     output: str
     batch_size: int
     text: str
+    accuracy: dict[str, Any] | None = None   # the 'accuracy' section (dse.accuracy), validated
 
     @property
     def fingerprint(self) -> str:
@@ -260,9 +261,50 @@ def load_sweep(path: str, *, output: str | None = None) -> Sweep:
         raise SweepError(f"{path}: key 'batch_size' must be a positive integer, got {batch!r}")
     stem = os.path.splitext(os.path.basename(path))[0]
     out = output or doc.get("output") or os.path.join("results", f"{stem}.nc")
+    accuracy = _accuracy_section(doc.get("accuracy"), path, base)
     return Sweep(path=path, network=network, traces=traces, points=points, axes=axes,
                  excluded=np.array(excluded, bool), keep=keep, metrics=metrics, output=str(out),
-                 batch_size=batch, text=text)
+                 batch_size=batch, text=text, accuracy=accuracy)
+
+
+ACCURACY_KEYS = ("model", "data", "data_dir", "samples", "cache")
+
+
+def _accuracy_section(sec, path: str, base: str) -> dict[str, Any] | None:
+    """The optional ``accuracy:`` section: ``{model: models/digits_cnn, data: digits, samples: 500}``
+    (``data_dir`` for CIFAR-10/ImageNet folders, ``cache: false`` to skip the on-disk cache)."""
+    if sec is None:
+        return None
+    where = f"{path}: key 'accuracy'"
+    if not isinstance(sec, dict):
+        raise SweepError(f"{where} must be a mapping with keys {', '.join(ACCURACY_KEYS)}")
+    for k in sec:
+        if k not in ACCURACY_KEYS:
+            raise SweepError(f"{where}: unknown key '{k}'{_dym(k, ACCURACY_KEYS)}; allowed: {', '.join(ACCURACY_KEYS)}")
+    if "model" not in sec:
+        raise SweepError(f"{where}: missing 'model' (a checkpoint written by 'dse train', e.g. models/digits_cnn)")
+    model = str(sec["model"])
+    stem = model[:-5] if model.endswith(".json") else model
+    cands = [stem if os.path.isabs(stem) else os.path.join(base, stem), stem]
+    found = next((c for c in cands if os.path.isfile(c + ".json") and os.path.isfile(c + ".npz")), None)
+    if found is None:
+        raise SweepError(f"{where}: 'model' = {model!r}: no checkpoint {stem}.json + {stem}.npz (looked in "
+                         f"{' and '.join(repr(os.path.dirname(os.path.abspath(c)) or '.') for c in cands)}); "
+                         f"train one with 'dse train'")
+    data = sec.get("data")
+    if data is not None and data not in ("digits", "cifar10", "imagenet"):
+        raise SweepError(f"{where}: 'data' = {data!r} is not allowed; expected digits, cifar10 or imagenet")
+    samples = sec.get("samples", 500)
+    if samples is not None and (not isinstance(samples, int) or isinstance(samples, bool) or samples < 1):
+        raise SweepError(f"{where}: 'samples' must be a positive integer, got {samples!r}")
+    cache = sec.get("cache", True)
+    if not isinstance(cache, bool):
+        raise SweepError(f"{where}: 'cache' must be true or false, got {cache!r}")
+    ddir = sec.get("data_dir")
+    if ddir is not None:
+        ddir = str(ddir)
+        ddir = ddir if os.path.isabs(ddir) or not os.path.isdir(os.path.join(base, ddir)) else os.path.join(base, ddir)
+    return {"model": found, "data": data, "data_dir": ddir, "samples": samples, "cache": cache}
 
 
 def _sample(spec, fixed, path) -> list[dict[str, Any]]:

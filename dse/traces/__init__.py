@@ -39,29 +39,34 @@ __all__ = ["StatsKey", "CutKey", "LayerCut", "LayerStats", "TraceError", "Synthe
 class StatsKey:
     """Everything a layer's statistics depend on besides the traces: the cut, the weight precision,
     the bits per cell, the number of conductance levels kept (1 = active-row counts only, for SRAM;
-    ``2**cell_bits`` for 1T1R cells) and the positional refinement (``pos_bins``)."""
+    ``2**cell_bits`` for 1T1R cells), the positional refinement (``pos_bins``) and the bound on
+    the number of column states (``max_states``, 0: none; see :func:`reduce_layer`)."""
 
     cut: CutKey
     weight_bits: int
     cell_bits: int
     num_levels: int
     pos_bins: int = 0
+    max_states: int = 0
 
 
-def stats_key(cut: CutKey, weight_bits: int, cell_bits: int, sram: bool, pos_bins: int = 0) -> StatsKey:
+def stats_key(cut: CutKey, weight_bits: int, cell_bits: int, sram: bool, pos_bins: int = 0,
+              max_states: int = 0) -> StatsKey:
     """A :class:`StatsKey`; ``cell_bits`` is the effective one (``prm.cell_bit``: 1 for SRAM, at most the
     weight bits)."""
     lv = 1 if sram else 2 ** int(cell_bits)
     return StatsKey(cut=cut.canonical(), weight_bits=int(weight_bits), cell_bits=int(cell_bits), num_levels=lv,
-                    pos_bins=0 if sram else int(pos_bins))
+                    pos_bins=0 if sram else int(pos_bins), max_states=0 if sram else int(max_states))
 
 
-def stats_key_from_floorplan(fp, prm, layer_index: int, index: tuple = (), pos_bins: int = 0) -> StatsKey:
+def stats_key_from_floorplan(fp, prm, layer_index: int, index: tuple = (), pos_bins: int = 0,
+                             max_states: int = 0) -> StatsKey:
     """The :class:`StatsKey` of a layer for the design point at batch ``index`` (concrete arrays)."""
     from dse import design as D
     g = lambda a: np.asarray(a)[index] if np.ndim(a) > 0 else np.asarray(a)  # noqa: E731
     ck = cut_key_from_floorplan(fp, prm, layer_index, index)
-    return stats_key(ck, int(g(prm.synapse_bit)), int(g(prm.cell_bit)), int(g(prm.memcelltype)) == D.SRAM, pos_bins)
+    return stats_key(ck, int(g(prm.synapse_bit)), int(g(prm.cell_bit)), int(g(prm.memcelltype)) == D.SRAM, pos_bins,
+                     max_states)
 
 
 def load_layer(traces, network, layer_index: int, weight_bits: int, input_bits: int,
@@ -109,7 +114,8 @@ def layer_stats(traces, network, layer_index: int, key: StatsKey, model: Synthet
     ncps = math.ceil(key.weight_bits / key.cell_bits)
     if ncps != key.cut.ncps:
         raise ValueError(f"key has ncps={key.cut.ncps} but ceil(weight_bits/cell_bits) = {ncps}")
-    st = reduce_layer(digits, x, cut, key.num_levels, key.pos_bins)
+    st = reduce_layer(digits, x, cut, key.num_levels, key.pos_bins, max_states=key.max_states,
+                      sampled=traces is None)
     if use_cache:
         _cache.put_stats(ckey, st)
     return st, cut
@@ -130,3 +136,51 @@ def concat_states(stats: list[LayerStats]) -> dict:
            for f in ("counts", "weight", "col_mean", "pos_mean", "spread")}
     out["layer"] = np.concatenate([np.full(s.weight.shape[0], i) for i, s in enumerate(stats)])
     return out
+
+
+def network_keys(fp, prm, num_layers: int, entry_budget: int = 0, valid=None):
+    """The structural keys of a batch of design points, deduplicated.
+
+    ``fp``/``prm``: a batch's floorplan and parameters (concrete arrays, leading axis n); ``valid``
+    (n,) bool marks the points to key (others get -1). ``entry_budget`` > 0 bounds the column states
+    of 1T1R / FeFET layers to ``max(64, entry_budget // 2**cell_bits)`` (about ``entry_budget``
+    (state, level) entries). Returns ``(index, keys)``: ``index`` (n,) int
+    into ``keys``, a list of per-network tuples of :class:`StatsKey` (one per layer). Vectorized
+    version of :func:`stats_key_from_floorplan` over points and layers.
+    """
+    from dse import design as D
+    a = lambda x: np.asarray(x).astype(np.int64)  # noqa: E731
+    n = np.shape(prm.num_row_sub_array)[0]
+    valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
+    sram = a(prm.memcelltype) == D.SRAM
+    cols = [a(prm.num_row_sub_array), a(prm.num_col_per_synapse), a(prm.num_bit_input),
+            a(prm.synapse_bit), a(prm.cell_bit), sram.astype(np.int64)]
+    per_point = [np.broadcast_to(c, (n,)) for c in cols]
+    novel = a(fp.mark_nm)[:, :num_layers]
+    t_cm, p_cm = a(fp.desired_tile_size_cm), a(fp.desired_pe_size_cm)
+    p_nm, n_nm = a(fp.desired_pe_size_nm), a(fp.num_pe_nm)
+    su_r = a(fp.speed_up_each_layer_row)[:, :num_layers]
+    su_c = a(fp.speed_up_each_layer_col)[:, :num_layers]
+    rows = []
+    for layer in range(num_layers):
+        nv = novel[:, layer] != 0
+        rows.append(np.stack(per_point + [nv.astype(np.int64), np.where(nv, 0, t_cm), np.where(nv, 0, p_cm),
+                                          np.where(nv, p_nm, 0), np.where(nv, n_nm, 0), su_r[:, layer],
+                                          su_c[:, layer]], axis=1))
+    table = np.concatenate(rows, axis=1)                     # (n, num_layers * 13)
+    index = np.full(n, -1, np.int64)
+    keys: list = []
+    if valid.any():
+        uniq, inv = np.unique(table[valid], axis=0, return_inverse=True)
+        index[valid] = np.asarray(inv).reshape(-1)
+        for row in uniq:
+            net_key = []
+            for layer in range(num_layers):
+                (sub, ncps, ib, wb, cb, is_sram, nv, tcm, pcm, pnm, nnm, sr, sc) = (int(v) for v in
+                                                                                   row[13 * layer:13 * layer + 13])
+                cut = CutKey(sub=sub, ncps=ncps, input_bits=ib, novel=bool(nv), tile_cm=tcm, pe_cm=pcm, pe_nm=pnm,
+                             num_pe_nm=nnm, speed_up_row=sr, speed_up_col=sc)
+                ms = max(64, entry_budget // 2 ** cb) if entry_budget else 0
+                net_key.append(stats_key(cut, wb, cb, bool(is_sram), 0, ms))
+            keys.append(tuple(net_key))
+    return index, keys

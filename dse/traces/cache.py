@@ -18,7 +18,7 @@ from dse.traces.reduce import LayerStats
 __all__ = ["cache_dir", "get_stats", "put_stats", "clear_memory", "parsed"]
 
 #: bump when the reduction's output changes meaning
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _STATS: dict = {}
 _PARSED: dict = {}

@@ -48,7 +48,8 @@ class LayerStats:
     Slices ``b`` (B of them): ``block_pe`` (PE index into the cut's PE table), ``block_nrow``,
     ``block_ncol``, ``block_mult`` (energy multiplicity), ``n_hist`` ``(B, n_max+1)`` int64 (reads with
     ``n`` active rows; each row sums to ``num_reads``).
-    States ``k`` (K of them): ``counts`` ``(K, L)`` int32 (active cells per level; ``L = 1``: just ``n``),
+    States ``k`` (K of them): ``counts`` ``(K, L)`` float (active cells per level, a mean over the state's members when
+    states are merged; ``L = 1``: just ``n``),
     ``weight`` ``(K,)`` (number of (read, column) pairs, times multiplicity), ``col_mean`` ``(K,)`` (mean
     column position ``J = j+1``), ``pos_mean`` ``(K, L)`` (mean over members of ``P_d``, the mean of
     ``u = N - i`` over the active level-d cells of a column; 0 where ``counts`` is 0), ``spread``
@@ -81,7 +82,7 @@ class LayerStats:
         w = np.bincount(inv, weights=self.weight, minlength=uniq.size)
         z = np.zeros((uniq.size, 1))
         cm = np.bincount(inv, weights=self.weight * self.col_mean, minlength=uniq.size) / np.maximum(w, 1e-300)
-        return dataclasses.replace(self, num_levels=1, counts=uniq[:, None].astype(np.int32), weight=w,
+        return dataclasses.replace(self, num_levels=1, counts=uniq[:, None].astype(np.float64), weight=w,
                                    col_mean=cm, pos_mean=z, spread=z.copy())
 
     def g_sum(self, g_of_r, r_states: np.ndarray) -> float:
@@ -119,8 +120,8 @@ def _unkey(keys: np.ndarray, radices) -> np.ndarray:
     return out
 
 
-#: dense accumulation (bincount into the whole key space) up to this many keys
-_DENSE_MAX = 1 << 23
+#: dense accumulation (bincount into the whole key space) up to this many keys x sums
+_DENSE_MAX = 1 << 24
 
 
 class _Acc:
@@ -130,7 +131,7 @@ class _Acc:
         self.radices = list(radices)
         self.Q = Q
         space = math.prod(self.radices)
-        self.dense = np.zeros((Q, space)) if space <= _DENSE_MAX else None
+        self.dense = np.zeros((Q, space)) if space * Q <= _DENSE_MAX else None
         self.parts_keys, self.parts_sums = [], []
 
     def add(self, key: np.ndarray, values: list, scale: float = 1.0):
@@ -176,8 +177,25 @@ def _factorize(keys: np.ndarray):
         return codes, uniq
 
 
+def _state_keys(cnt, L, radix, exact):
+    """Integer key of each (read, column) state: the level-count vector (``exact``) or the pair
+    (active rows ``n``, level sum ``s = sum_d d * c_d``)."""
+    if exact:
+        key = np.zeros(cnt[0].shape, np.int64)
+        for d in range(L - 1, -1, -1):
+            key = key * radix + cnt[d].astype(np.int64)
+        return key
+    n = np.zeros(cnt[0].shape, np.int64)
+    s = np.zeros(cnt[0].shape, np.int64)
+    for d in range(L):
+        c = cnt[d].astype(np.int64)
+        n += c
+        s += d * c
+    return n * ((radix - 1) * (L - 1) + 1) + s
+
+
 def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels: int, pos_bins: int = 0,
-                 chunk_bytes: int = 1 << 27) -> LayerStats:
+                 chunk_bytes: int = 1 << 27, max_states: int = 0, sampled: bool = False) -> LayerStats:
     """Reduce one layer's traces under one cut.
 
     ``digits``: ``(rows, out_c*ncps)`` cell levels (:func:`dse.traces.reader.weight_digits`), ignored when
@@ -186,22 +204,34 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
     column position ``J`` and, per level, the mean row position ``P_d``, each quantized into ``pos_bins``
     bins of the largest slice size (more states, smaller wire-resistance error; 0: states keyed by the
     counts alone). Vectorized: per slice, one matrix product of its input bits with the one-hot level
-    masks (also weighted by ``u`` and ``u^2``), then ``bincount`` passes over the (read, column) pairs."""
+    masks (also weighted by ``u`` and ``u^2``), then ``bincount`` passes over the (read, column) pairs.
+
+    States are keyed by the exact level-count vector when it fits a 62-bit key, else (16-level cells on
+    large slices) by the pair (active rows, sum of levels) with the mean count per level kept; without
+    wire resistance the former is exact, the latter exact when the cell conductances are linear in the
+    level (no access resistance). ``max_states`` > 0 then merges states into at most about that many
+    bins of (active rows, mean level) with their sums kept (see :func:`_merge`). ``sampled``: ``bits``
+    holds the first ``k * input_bits`` reads of a sample of input vectors (synthetic traces); the
+    histograms and weights are scaled to the cut's ``num_reads``."""
     R = cut.num_reads
-    if bits.shape[1] < R:
+    if bits.shape[1] < R and not sampled:
         raise ValueError(f"input bits have {bits.shape[1]} columns, the cut reads {R}")
+    Rs = min(R, bits.shape[1] - bits.shape[1] % cut.key.input_bits) if sampled else R
+    scale_reads = R / Rs if Rs else 1.0
     L = int(num_levels)
     nrow = cut.block_nrow
     nmax = int(nrow.max()) if nrow.size else 0
     radix = nmax + 1
     mult = cut.block_mult.astype(np.float64)
     B = len(cut.block_rows)
-    n_hist = np.zeros((B, nmax + 1), np.int64)
+    n_hist = np.zeros((B, nmax + 1), np.float64 if sampled else np.int64)
     Q = int(pos_bins) if L > 1 else 0
     bin_w = max(nmax, 1) / Q if Q else 1.0
-    radices = [radix] * L + ([Q] * (L + 1) if Q else [])
-    # sums per state: m, m*J, then per level m*sum(u), m*sum(u^2)
-    acc = _Acc(radices, 2 + 2 * L)
+    exact = L * math.log2(radix) + (L + 1) * math.log2(max(Q, 1)) <= 62
+    base = [radix] * L if exact else [radix * ((radix - 1) * (L - 1) + 1)]
+    radices = base + ([Q] * (L + 1) if Q else [])
+    # sums per state: m, m*J, then per level m*c_d, m*sum(u), m*sum(u^2)
+    acc = _Acc(radices, 2 + 3 * L)
 
     # slices sharing the same rows share the input bits and the active-row counts
     groups: dict = {}
@@ -214,23 +244,23 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
     for bl in groups.values():
         rows = np.asarray(cut.block_rows[bl[0]])
         N = rows.size
-        X = bits[rows, :R]
-        n = X.sum(0, dtype=np.int64)                      # (R,) active rows per read
+        X = bits[rows, :Rs]
+        n = X.sum(0, dtype=np.int64)                      # (Rs,) active rows per read
         h = np.bincount(n, minlength=nmax + 1)
-        n_hist[bl] = h
+        n_hist[bl] = h * scale_reads if sampled else h
         if L == 1:
-            wcol = float(sum(cut.block_ncol[b] * mult[b] for b in bl))
+            wcol = float(sum(cut.block_ncol[b] * mult[b] for b in bl)) * scale_reads
             k = np.arange(nmax + 1)
-            acc.add(k, [h * wcol] + [np.zeros(k.size)] * (acc.Q - 1))
+            acc.add(k, [h * wcol, np.zeros(k.size), h * wcol * k] + [np.zeros(k.size)] * (acc.Q - 3))
             continue
         # float32 products: counts and sum u are exact integers (< 2**24 for slices up to 2048 rows);
         # sum u^2 (only used for the spread correction) is rounded to ~1e-7 relative
         cols = np.concatenate([cut.block_col0[b] + np.arange(cut.block_ncol[b]) for b in bl])
         J = np.concatenate([np.arange(1, cut.block_ncol[b] + 1, dtype=np.float64) for b in bl])
-        mm = np.concatenate([np.full(cut.block_ncol[b], mult[b]) for b in bl])
+        mm = np.concatenate([np.full(cut.block_ncol[b], mult[b]) for b in bl]) * scale_reads
         # reads with no active row: every column is in the all-zero state
         nz = n > 0
-        zero_reads = int(R - nz.sum())
+        zero_reads = int(Rs - nz.sum())
         if zero_reads:
             z = np.zeros(cols.size)
             acc.add(np.zeros(cols.size, np.int64), [mm, mm * J] + [z] * (acc.Q - 2), float(zero_reads))
@@ -266,20 +296,17 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
                 s1_rest -= s1[d]
                 s2_rest -= s2[d]
             cnt[0], s1[0], s2[0] = c_rest, s1_rest, s2_rest
-            key_f = cnt[0].copy()
-            scale = float(radix)
-            for d in range(1, L):
-                key_f += cnt[d] * scale
-                scale *= radix
+            key = _state_keys(cnt, L, radix, exact)
             if Q:
+                scale = math.prod(base)
                 jb = np.minimum(((J[a0:a1] - 1.0) / bin_w).astype(np.int64), Q - 1)
                 for d in range(L):
                     with np.errstate(invalid="ignore", divide="ignore"):
                         P = np.where(cnt[d] > 0, s1[d] / np.where(cnt[d] > 0, cnt[d], 1.0), 1.0)
-                    key_f += np.minimum(((P - 1.0) / bin_w).astype(np.int64), Q - 1) * scale
+                    key = key + np.minimum(((P - 1.0) / bin_w).astype(np.int64), Q - 1) * scale
                     scale *= Q
-                key_f += jb[None, :] * scale
-            key = key_f.astype(np.int64).ravel()
+                key = key + jb[None, :] * scale
+            key = key.ravel()
             if uniform:
                 mw = float(m_c[0])
                 vals = [None, np.broadcast_to(J[a0:a1], (Rz, w)).ravel()]
@@ -287,29 +314,62 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
                 mw = 1.0
                 vals = [np.broadcast_to(m_c, (Rz, w)).ravel(), np.broadcast_to(J[a0:a1] * m_c, (Rz, w)).ravel()]
             mb = None if uniform else np.broadcast_to(m_c, (Rz, w))
-            for arrs in (s1, s2):
+            for arrs in (cnt, s1, s2):
                 for d in range(L):
                     vals.append(arrs[d].ravel() if uniform else (arrs[d] * mb).ravel())
             acc.add(key, vals, mw)
 
-    keys, s = acc.result()
-    counts = keys[:, :L]
+    _keys, s = acc.result()
+    if max_states and L > 1 and not Q and s.shape[0] > max_states:
+        s = _merge(s, L, nmax, max_states)
+    return _finalize(s, L, R, cut, nrow, n_hist)
+
+
+def _merge(s: np.ndarray, L: int, nmax: int, max_states: int) -> np.ndarray:
+    """Merge state sums ``s`` (K, 2 + 3L) into at most about ``max_states`` bins of (active rows, mean
+    level); sums add, so merged states carry the weighted means of their members. Active rows are kept
+    exactly up to 16 and in about 24 equal bins above; the mean level ``s / (n (L-1))`` in ``rb``
+    equal bins (``rb`` halves until the bins fit). The column resistance then comes from the mean
+    level counts of a bin: a second-order (Jensen) error in the spread of conductance within a bin."""
+    w = s[:, 0]
+    c = s[:, 2:2 + L]
+    wi = np.where(w > 0, 1.0 / np.where(w > 0, w, 1.0), 0.0)
+    n = c.sum(1) * wi
+    lev = (c @ np.arange(L, dtype=np.float64)) * wi
+    ratio = np.where(n > 0, lev / np.maximum(n, 1e-300) / (L - 1), 0.0)
+    wn = max(1, -(-(nmax - 16) // 24))
+    nb = np.where(n <= 16, np.rint(n), 16 + np.ceil((n - 16) / wn)).astype(np.int64)
+    rb = 64
+    while True:
+        key = nb * (rb + 1) + np.minimum(np.floor(ratio * rb), rb - 1).astype(np.int64)
+        codes, uniq = _factorize(key)
+        if uniq.size <= max_states or rb == 1:
+            break
+        rb //= 2
+    out = np.zeros((uniq.size, s.shape[1]))
+    for q in range(s.shape[1]):
+        out[:, q] = np.bincount(codes, weights=s[:, q], minlength=uniq.size)
+    return out[np.argsort(uniq)]
+
+
+def _finalize(s: np.ndarray, L: int, R: int, cut: LayerCut, nrow, n_hist) -> LayerStats:
+    """:class:`LayerStats` from the per-state sums (m, m*J, m*c_d, m*sum u_d, m*sum u_d^2)."""
     w = s[:, 0]
     wi = np.where(w > 0, 1.0 / np.where(w > 0, w, 1.0), 0.0)
     col_mean = s[:, 1] * wi
-    s1 = s[:, 2:2 + L]                                      # sum over members of m * sum u
-    s2 = s[:, 2 + L:2 + 2 * L]                              # ... of m * sum u^2
-    cf = counts.astype(np.float64)
-    ci = np.where(cf > 0, 1.0 / np.where(cf > 0, cf, 1.0), 0.0)
-    pos_mean = s1 * wi[:, None] * ci                        # mean of P_d = sum u / c_d (c_d fixed in a state)
+    csum = s[:, 2:2 + L]                                    # sum over members of m * c_d
+    s1 = s[:, 2 + L:2 + 2 * L]                              # ... of m * sum u
+    s2 = s[:, 2 + 2 * L:2 + 3 * L]                          # ... of m * sum u^2
+    counts = csum * wi[:, None]                             # (mean) active cells per level
+    ci = np.where(csum > 0, 1.0 / np.where(csum > 0, csum, 1.0), 0.0)
+    pos_mean = s1 * ci                                      # mean of u over the members' level-d cells
     # mean within-column spread: E[sum u^2 - (sum u)^2 / c]; the second term uses E[(sum u)^2] ~ E[sum u]^2
     # (exact when members share their position sums; the across-member part is dropped on purpose)
-    spread = np.maximum(s2 * wi[:, None] - cf * pos_mean ** 2, 0.0)
+    spread = np.maximum(s2 * wi[:, None] - counts * pos_mean ** 2, 0.0)
     if L == 1:
         col_mean = np.zeros_like(w)
         pos_mean = np.zeros_like(pos_mean)
         spread = np.zeros_like(spread)
     return LayerStats(num_reads=R, num_levels=L, block_pe=cut.block_pe.copy(), block_nrow=nrow,
                       block_ncol=cut.block_ncol.copy(), block_mult=cut.block_mult.copy(), n_hist=n_hist,
-                      counts=counts.astype(np.int32), weight=w, col_mean=col_mean, pos_mean=pos_mean,
-                      spread=spread)
+                      counts=counts, weight=w, col_mean=col_mean, pos_mean=pos_mean, spread=spread)

@@ -17,6 +17,7 @@ in active rows:
 """
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -62,7 +63,9 @@ def column_resistance(states, cell, prm, res_cell_access=0.0, wire: bool = True)
     if L >= 2:
         lev = jnp.arange(L, dtype=jnp.float64)
         gmax, gmin = ex(prm.max_conductance)[..., None], ex(prm.min_conductance)[..., None]
-        g_lev = lev / (L - 1) * (gmax - gmin) + gmin                       # (batch..., 1, L)
+        # the point's own level count (the states' level axis may be padded beyond it)
+        top = ex(2.0 ** jnp.asarray(prm.cell_bit, jnp.float64) - 1.0)[..., None]
+        g_lev = lev / top * (gmax - gmin) + gmin                            # (batch..., 1, L)
         # 1T1R RRAM adds its access transistor; FeFET and crossbar cells have none
         one_t_one_r = (mem == D.RRAM) & (ex(getattr(cell, "access_type", D.ACCESS_1T1R)) == D.ACCESS_1T1R)
         r_acc = jnp.where(one_t_one_r, ex(cell.resistance_access), 0.0)[..., None]
@@ -136,3 +139,45 @@ def replay_layer_sum(digits: np.ndarray, bits: np.ndarray, cut, gs, **kw) -> lis
             with np.errstate(divide="ignore", invalid="ignore"):
                 out[t] += float(cut.block_mult[b]) * float(np.sum(g(r)))
     return out
+
+
+def column_resistance_entries(ent, cell, prm, res_cell_access=0.0):
+    """Column resistance (ohm) of reduced column states given as flat (state, level) entries.
+
+    The same model as :func:`column_resistance`, with each state's non-empty levels listed as
+    entries so that cells with few levels do not pay for the widest level axis. ``ent`` has
+    per-state arrays ``(..., K)`` ``state_n`` (active rows), ``col_mean`` and per-entry arrays
+    ``(..., E)`` ``ent_state`` (int index of its state), ``ent_level`` (level ``d``), ``ent_count``
+    (active cells at that level), ``ent_pos`` (mean ``u = N - i``), ``ent_spread`` and ``ent_valid``.
+    Leading axes (e.g. layers) are shared; design parameters are 0-d (one point; ``jax.vmap`` for
+    batches). Returns ``(..., K)``.
+    """
+    n = _f(ent.state_n)
+    K = n.shape[-1]
+    mem = cell.mem_cell_type
+    rrow, rcol = _f(prm.wire_resistance_row), _f(prm.wire_resistance_col)
+    r_sram = 1.0 / (n * (1.0 / (_f(res_cell_access) + rcol)))
+    gmax, gmin = _f(prm.max_conductance), _f(prm.min_conductance)
+    top = 2.0 ** _f(prm.cell_bit) - 1.0
+    lev = _f(ent.ent_level)
+    g_lev = lev / jnp.where(top > 0, top, 1.0) * (gmax - gmin) + gmin
+    one_t_one_r = (mem == D.RRAM) & (getattr(cell, "access_type", D.ACCESS_1T1R) == D.ACCESS_1T1R)
+    a = 1.0 / g_lev + jnp.where(one_t_one_r, cell.resistance_access, 0.0)
+    idx = jnp.asarray(ent.ent_state)
+    jm = jnp.take_along_axis(_f(ent.col_mean), idx, axis=-1)
+    cnt = _f(ent.ent_count)
+    b = a + jm * rrow + _f(ent.ent_pos) * rcol
+    cnt_safe = jnp.where(cnt > 0, cnt, 1.0)
+    h = jnp.sqrt(3.0 * rcol * rcol * _f(ent.ent_spread) / cnt_safe)
+    t = jnp.minimum(h / b, 0.999)
+    small = t < 1e-4
+    t_safe = jnp.where(small, 0.5, t)
+    mean_inv = jnp.where(small, (1.0 + t * t / 3.0) / b, jnp.arctanh(t_safe) / (t_safe * b))
+    contrib = jnp.where(jnp.asarray(ent.ent_valid), cnt * mean_inv, 0.0)
+    lead = contrib.shape[:-1]
+    rows = int(np.prod(lead)) if lead else 1
+    seg = (jnp.arange(rows).reshape(lead + (1,)) * K + idx).reshape(-1) if lead else idx
+    g_col = jax.ops.segment_sum(contrib.reshape(-1), seg, num_segments=rows * K).reshape(lead + (K,))
+    divisor = jnp.where(prm.parallel_read == 1, prm.num_add, n)
+    r_1t1r = 1.0 / (g_col / divisor)
+    return jnp.where(mem == D.SRAM, r_sram, r_1t1r)

@@ -11,6 +11,10 @@ same statistics):
   ``input_bits - 1`` magnitude bits. Each activation is written as ``input_bits`` bit-planes, sign bit
   first (always 0 here), most significant magnitude bit next, as in NeuroSim's trace files.
 
+* **Sample**: only ``max_vectors`` input vectors (windows) of a layer are generated; being i.i.d.,
+  they stand for all of them, and the reduction scales their reads up to the layer's count
+  (``reduce_layer(..., sampled=True)``). This bounds the reduction time of large layers.
+
 The defaults reproduce the conformance traces' statistics (weight std 0.35; 43 % zero activations;
 bit-plane densities about 0, 0.04, 0.18, 0.24, 0.27, 0.28, 0.29, 0.29 for 8 bits).
 """
@@ -34,6 +38,7 @@ class SyntheticModel:
     input_zero_fraction: float = 0.43
     input_sigma: float = 35.0
     seed: int = 0
+    max_vectors: int = 64
 
 
 def _seed(*parts) -> int:
@@ -42,11 +47,12 @@ def _seed(*parts) -> int:
 
 
 def synthetic_layer(layer, weight_bits: int, input_bits: int, model: SyntheticModel = SyntheticModel()):
-    """(weights ``(k_h*k_w*in_c, out_c)``, input bits ``(k_h*k_w*in_c, num_in_vector*input_bits)``) of a layer."""
+    """(weights ``(k_h*k_w*in_c, out_c)``, input bits ``(k_h*k_w*in_c, v*input_bits)``) of a layer, with
+    ``v = min(num_in_vector, model.max_vectors)`` sampled input vectors."""
     lt = _as_tuple(layer)
     _h, _w, c, kh, kw, k, _p, _s = lt
     rows = kh * kw * c
-    nvec = num_in_vector(lt)
+    nvec = min(num_in_vector(lt), int(model.max_vectors))
     B = int(input_bits)
     rng_w = np.random.default_rng(_seed("w", lt, int(weight_bits), dataclasses.astuple(model)))
     q = 2.0 ** (int(weight_bits) - 1)

@@ -1,0 +1,121 @@
+"""Ahead-of-time compilation of the model's stages: cached by argument shapes, in parallel, on big stacks.
+
+The hardware model lowers to large XLA programs (tens of thousands of operations per stage). Two
+practical consequences are handled here:
+
+* XLA's compiler recurses deeply on such graphs; on a default 8 MiB thread stack it can overflow
+  (a segmentation fault). Compilation therefore runs in a worker thread with a 1 GiB stack
+  (address space only; pages are committed as used).
+* Compilation is single-threaded per program and releases the GIL, so the area and performance
+  stages compile concurrently (:func:`compile_async`), while the caller reduces traces.
+
+Compiled executables are kept per (stage, argument shapes and dtypes, static structure): a second
+batch with the same shapes compiles nothing (:func:`compiled_count` lets tests check it), and the
+persistent XLA cache (:mod:`dse.cache`) serves later processes.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import threading
+from typing import Any, Callable
+
+import jax
+
+__all__ = ["lower_async", "compile_async", "compiled", "compiled_count", "on_big_stack", "on_big_stack_async"]
+
+_STACK = 1 << 30
+_LOCK = threading.Lock()
+_FUTURES: dict = {}
+_LOWERED: dict = {}
+_POOL = None
+
+
+class _BigStackExecutor:
+    """Runs each task on a new thread with a 1 GiB stack (threads are cheap next to a compile)."""
+
+    _lock = threading.Lock()
+
+    def submit(self, fn, *args, **kwargs) -> cf.Future:
+        fut: cf.Future = cf.Future()
+
+        def run():
+            if not fut.set_running_or_notify_cancel():
+                return
+            try:
+                fut.set_result(fn(*args, **kwargs))
+            except BaseException as e:  # noqa: BLE001  (re-raised by the caller of result())
+                fut.set_exception(e)
+
+        with self._lock:
+            old = threading.stack_size()
+            threading.stack_size(_STACK)
+            try:
+                threading.Thread(target=run, name="dse-compile", daemon=True).start()
+            finally:
+                threading.stack_size(old)
+        return fut
+
+
+def _pool() -> _BigStackExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = _BigStackExecutor()
+    return _POOL
+
+
+def on_big_stack(fn: Callable, *args, **kwargs) -> Any:
+    """``fn(*args, **kwargs)`` run on a worker thread with a 1 GiB stack; exceptions propagate."""
+    return _pool().submit(fn, *args, **kwargs).result()
+
+
+def on_big_stack_async(fn: Callable, *args, **kwargs) -> cf.Future:
+    """Like :func:`on_big_stack`, returning a future."""
+    return _pool().submit(fn, *args, **kwargs)
+
+
+def _signature(args) -> tuple:
+    leaves, tree = jax.tree_util.tree_flatten(args)
+    return (tree, tuple((tuple(getattr(x, "shape", ())), str(getattr(x, "dtype", type(x)))) for x in leaves))
+
+
+def _spec(x):
+    return jax.ShapeDtypeStruct(x.shape, x.dtype) if hasattr(x, "shape") else x
+
+
+def lower_async(name: str, fn: Callable, *args) -> cf.Future:
+    """Start lowering ``jax.jit(fn)`` for arguments shaped like ``args`` (arrays or
+    ``ShapeDtypeStruct``); a future of the ``Lowered`` (its ``out_info`` gives the output shapes)."""
+    key = (name, _signature(args))
+    with _LOCK:
+        fut = _LOWERED.get(key)
+        if fut is None:
+            specs = jax.tree_util.tree_map(_spec, args)
+            fut = _LOWERED[key] = _pool().submit(lambda: jax.jit(fn).lower(*specs))
+    return fut
+
+
+def compile_async(name: str, fn: Callable, *args) -> cf.Future:
+    """Start compiling ``jax.jit(fn)`` for arguments shaped like ``args``; returns a future of the
+    compiled executable (one per signature, shared)."""
+    key = (name, _signature(args))
+    with _LOCK:
+        fut = _FUTURES.get(key)
+        if fut is not None:
+            return fut
+    low = lower_async(name, fn, *args)
+    with _LOCK:
+        fut = _FUTURES.get(key)
+        if fut is None:
+            fut = _FUTURES[key] = _pool().submit(lambda: low.result().compile())
+    return fut
+
+
+def compiled(name: str, fn: Callable, *args):
+    """The compiled executable of ``jax.jit(fn)`` for ``args``' shapes (compiling it if needed)."""
+    return compile_async(name, fn, *args).result()
+
+
+def compiled_count(name: str | None = None) -> int:
+    """How many executables have been compiled (for ``name``, or all stages)."""
+    with _LOCK:
+        return sum(1 for k in _FUTURES if name is None or k[0] == name)
