@@ -142,7 +142,7 @@ class Evaluation:
         # while the traces are reduced
         self._nl = jnp.asarray(float(self.num_layers))
         self._ncomp = jnp.asarray(float(net.num_computation))
-        enc0, fp0 = self._chunk(0, batch_size)
+        enc0, fp0 = self._chunk(0, min(batch_size, self.n))
         self._hw = C.compile_async("hardware", _hardware_fn(), enc0, fp0, self._nl)
         self._perf = None
         self.key_index = np.full(self.n, -1, np.int64)
@@ -185,31 +185,38 @@ class Evaluation:
                                        state, tab, self._nl, self._ncomp).result()
             self._perf = C.on_big_stack_async(perf_job)
 
-    def _chunk(self, s0: int, m: int):
-        """Encoded points and padded floorplans of points s0 .. s0+m, padded to the batch size."""
+    def _chunk(self, s0: int, m: int, rows: np.ndarray | None = None):
+        """Encoded points and padded floorplans of points s0 .. s0+m (or of ``rows``), padded to the
+        batch size."""
         size = self.batch_size
-        enc = jax.tree_util.tree_unflatten(self.treedef, [_pad(x[s0:s0 + m], size) for x in self.leaves])
-        fp = jax.tree_util.tree_map(lambda a: _pad(a[s0:s0 + m], size), self.fp)
+        sel = slice(s0, s0 + m) if rows is None else rows
+        enc = jax.tree_util.tree_unflatten(self.treedef, [_pad(x[sel], size) for x in self.leaves])
+        fp = jax.tree_util.tree_map(lambda a: _pad(np.asarray(a)[sel], size), self.fp)
         return enc, _pad_layers(fp, self.num_layers, self.bucket)
 
-    def run(self, start: int = 0, stop: int | None = None, callback=None) -> dict[str, np.ndarray]:
-        """Metrics of points ``start:stop`` as numpy arrays (N, ...), in fixed-shape batches."""
-        stop = self.n if stop is None else stop
+    def order(self) -> np.ndarray:
+        """An evaluation order that groups points by structural key (fewer, fuller performance calls)."""
+        return np.argsort(self.key_index, kind="stable")
+
+    def run(self, start: int = 0, stop: int | None = None, callback=None, rows=None) -> dict[str, np.ndarray]:
+        """Metrics of points ``start:stop`` (or of the indices ``rows``) as numpy arrays (N, ...), in
+        fixed-shape batches."""
+        rows = np.arange(start, self.n if stop is None else stop) if rows is None else np.asarray(rows)
         size = self.batch_size
         hw_fn = self._hw.result()
         perf_fn = self._perf.result() if self._perf is not None else None
         nl, ncomp = self._nl, self._ncomp
         parts: list[dict[str, np.ndarray]] = []
-        for s0 in range(start, stop, size):
-            m = min(size, stop - s0)
-            enc, fp = self._chunk(s0, m)
+        for s0 in range(0, len(rows), size):
+            sel = rows[s0:s0 + size]
+            m = len(sel)
+            enc, fp = self._chunk(0, m, sel)
             area, hw = hw_fn(enc, fp, nl)
             hw = jax.tree_util.tree_map(np.asarray, hw)    # host copies: cheap row gathers below
             out = {k: np.asarray(v)[:m] for k, v in area.items()}
-            out["status"] = out["status"] | self.key_status[s0:s0 + m]
+            out["status"] = out["status"] | self.key_status[sel]
             if perf_fn is not None:
-                out.update(self._performance(enc, fp, hw, self.key_index[s0:s0 + m], out["status"], perf_fn, nl,
-                                             ncomp))
+                out.update(self._performance(enc, fp, hw, self.key_index[sel], out["status"], perf_fn, nl, ncomp))
             if self.performance:
                 for k in PERF_METRICS + PERF_LAYER_METRICS:   # no feasible point: NaN columns
                     if k not in out:

@@ -12,7 +12,8 @@ import xarray as xr
 from tqdm import tqdm
 
 from dse import design, status
-from dse.engine import run_model, to_dataset
+from dse.engine import Evaluation, to_dataset
+from dse.metrics import AREA_LAYER_METRICS, AREA_METRICS
 from dse.sweep.spec import Sweep
 from dse.sweep.store import ChunkStore
 
@@ -35,20 +36,22 @@ def evaluate_sweep(sweep: Sweep, *, progress: bool = True, stop_after: int | Non
     store = ChunkStore(sweep.output, sweep.fingerprint, len(sweep.points), chunk)
     done = store.open()
     encoded_all = design.encode([sweep.points[i] for i in idx])
-    leaves_all = {f: np.asarray(getattr(encoded_all, f)) for f in design.DesignArrays.__dataclass_fields__}
     resumed = sum(len(v["status"]) for v in done.values())
     if resumed and progress:
         print(f"dse run: resuming: {resumed} of {len(idx)} points already computed", file=sys.stderr)
     bar = tqdm(total=len(idx), initial=resumed, unit="pt", desc="dse run", disable=not progress, file=sys.stderr,
                dynamic_ncols=True, smoothing=0.1)
     new = 0
+    ev = None
     for start in range(0, len(idx), chunk):
         if start in done:
             continue
         if stop_after is not None and new >= stop_after:
             break
-        part = design.DesignArrays(**{f: v[start:start + chunk] for f, v in leaves_all.items()})
-        out = run_model(sweep.network, part, batch_size=chunk)
+        if ev is None:   # floorplans, structural keys and reduced traces of all points, once
+            ev = Evaluation(sweep.network, encoded_all, sweep.traces, batch_size=chunk,
+                            performance=_needs_performance(sweep))
+        out = ev.run(rows=ev.order()[start:start + chunk])
         store.save(start, out)
         done[start] = out
         new += 1
@@ -60,6 +63,14 @@ def evaluate_sweep(sweep: Sweep, *, progress: bool = True, stop_after: int | Non
         raise SweepInterrupted("the sweep stopped before the end; run the same command again to resume")
     starts = sorted(done)
     included = {k: np.concatenate([done[s][k] for s in starts]) for k in done[starts[0]]}
+    # chunks follow the evaluation order (points grouped by structural key): back to sweep order
+    if ev is None:   # everything was resumed: recompute the order (floorplans and keys only)
+        ev = Evaluation(sweep.network, encoded_all, sweep.traces, batch_size=chunk,
+                        performance=_needs_performance(sweep))
+    order = ev.order()
+    inv = np.empty_like(order)
+    inv[order] = np.arange(len(order))
+    included = {k: v[inv] for k, v in included.items()}
     full = {}
     for k, v in included.items():
         if k == "status":
@@ -69,6 +80,13 @@ def evaluate_sweep(sweep: Sweep, *, progress: bool = True, stop_after: int | Non
         arr[idx] = v
         full[k] = arr
     return full
+
+
+def _needs_performance(sweep: Sweep) -> bool:
+    """Whether the sweep asks for any latency / energy metric (or for all metrics)."""
+    if sweep.metrics is None:
+        return True
+    return any(m not in AREA_METRICS + AREA_LAYER_METRICS for m in sweep.metrics)
 
 
 def build_dataset(sweep: Sweep, arrays: dict[str, np.ndarray]) -> xr.Dataset:
