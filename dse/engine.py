@@ -117,7 +117,7 @@ class Evaluation:
     def __init__(self, net: Network, encoded: design.DesignArrays, traces=None, *, batch_size: int = DEFAULT_BATCH,
                  performance: bool = True, progress: bool = False):
         from dse import traces as T
-        from dse.chip.layer_tables import bucket_shapes, layer_tables, stack_tables
+        from dse.chip.layer_tables import MIN_SIZES, bucket_shapes, layer_tables, stack_tables, table_spec
         from dse.tech.params import make_params
 
         self.net, self.traces, self.batch_size, self.performance = net, traces, batch_size, performance
@@ -150,6 +150,8 @@ class Evaluation:
         self.tables = []
         if not performance:
             return
+        # most networks and keys fit the smallest table sizes: compile for them while reducing traces
+        self._perf_early = self._start_performance(table_spec(dict(MIN_SIZES, L=self.bucket)), enc0, fp0)
         prm = make_params(encoded)
         ok = np.asarray(self.fp.status) == 0
         index, keys = T.network_keys(self.fp, prm, self.num_layers, STATE_ENTRIES, valid=ok)
@@ -176,14 +178,18 @@ class Evaluation:
         self.key_index = index
         if self.tables:
             tab = next(t for t in self.tables if t is not None)
-            low = C.lower_async("hardware", _hardware_fn(), enc0, fp0, self._nl)
-            pb = PERF_BATCH
+            self._perf = self._start_performance(tab, enc0, fp0)
 
-            def perf_job():
-                state = _resized(low.result().out_info[1], pb)
-                return C.compile_async("performance", _performance_fn(), _resized(enc0, pb), _resized(fp0, pb),
-                                       state, tab, self._nl, self._ncomp).result()
-            self._perf = C.on_big_stack_async(perf_job)
+    def _start_performance(self, tables, enc0, fp0):
+        """Compile the performance stage for tables shaped like ``tables`` (a future)."""
+        low = C.lower_async("hardware", _hardware_fn(), enc0, fp0, self._nl)
+        pb = PERF_BATCH
+
+        def job():
+            state = _resized(low.result().out_info[1], pb)
+            return C.compile_async("performance", _performance_fn(), _resized(enc0, pb), _resized(fp0, pb), state,
+                                   tables, self._nl, self._ncomp).result()
+        return C.on_big_stack_async(job)
 
     def _chunk(self, s0: int, m: int, rows: np.ndarray | None = None):
         """Encoded points and padded floorplans of points s0 .. s0+m (or of ``rows``), padded to the

@@ -45,6 +45,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     _M("tops_per_w", "TOPS/W", "energy efficiency: 1e12 operations per joule (dynamic + leakage)"),
     _M("fps", "1/s", "images per second"),
     _M("tops_per_mm2", "TOPS/mm^2", "throughput per mm^2 of chip area"),
+    _M("accuracy", "1", "top-1 inference accuracy (fraction) under the point's CIM non-idealities (dse.accuracy)"),
     _M("layer_tiles", "1", "tiles used by each layer", True),
     _M("layer_speedup", "1", "weight duplication (speed-up) of each layer", True),
     _M("layer_utilization", "1", "memory utilization of each layer's tiles", True),

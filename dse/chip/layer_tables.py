@@ -265,6 +265,23 @@ def bucket_shapes(shapes: list[dict], num_layers: int) -> dict:
     return out
 
 
+_BOOL = {"novel", "pool", "at_called", "acc_called", "pc_valid", "pc_member", "tc_valid", "tc_acc", "state_valid",
+         "ent_valid"}
+_INT = {"pc_tile", "pc_case", "tc_case", "ent_state"}
+
+
+def table_spec(sizes: dict) -> LayerTables:
+    """Shape/dtype structs of tables padded to ``sizes`` (to compile before the traces are reduced)."""
+    import jax
+
+    out = {}
+    for f in dataclasses.fields(LayerTables):
+        shape = tuple(sizes[a] for a in ("L",) + _AXES.get(f.name, ()))
+        dt = np.bool_ if f.name in _BOOL else np.int64 if f.name in _INT else np.float64
+        out[f.name] = jax.ShapeDtypeStruct(shape, dt)
+    return LayerTables(**out)
+
+
 def stack_tables(tables: list[LayerTables], sizes: dict | None = None) -> LayerTables:
     """Several :class:`LayerTables` padded to ``sizes`` (default: the largest of each axis) and stacked
     along a new leading axis."""

@@ -95,14 +95,25 @@ def format_estimate(ds: xr.Dataset) -> str:
         lines.append(f"INFEASIBLE: {err}")
         return "\n".join(lines)
     layer_vars = [v for v in one.data_vars if "layer" in one[v].dims]
-    if layer_vars:
+    groups = [("floorplan", ("layer_tiles", "layer_speedup", "layer_utilization")),
+              ("latency and energy", ("layer_latency", "layer_energy_dynamic", "layer_leakage_power",
+                                      "layer_energy_leakage")),
+              ("breakdown: latency", ("layer_latency_adc", "layer_latency_accum", "layer_latency_other",
+                                      "layer_latency_buffer", "layer_latency_ic")),
+              ("breakdown: dynamic energy", ("layer_energy_adc", "layer_energy_accum", "layer_energy_other",
+                                             "layer_energy_buffer", "layer_energy_ic"))]
+    listed = {v for _, g in groups for v in g}
+    groups.append(("other", tuple(v for v in layer_vars if v not in listed)))
+    for title, names in groups:
+        names = [v for v in names if v in layer_vars]
+        if not names:
+            continue
         lines.append("")
-        lines.append("---------------------------- floorplan and per-layer figures ----------------------------")
-        header = "layer " + "".join(f"{v.replace('layer_', ''):>16}" for v in layer_vars)
-        lines.append(header)
+        lines.append(f"{'-' * 20} per layer: {title} {'-' * max(0, 60 - len(title))}")
+        lines.append("layer " + "".join(f"{v.replace('layer_', ''):>16}" for v in names))
         for li in range(one.sizes["layer"]):
             row = f"{li + 1:>5} "
-            for v in layer_vars:
+            for v in names:
                 val = float(one[v].values[li])
                 unit = one[v].attrs.get("units", "")
                 row += f"{_fmt(val, unit) if unit not in ('1', '') else f'{val:.6g}':>16}"

@@ -143,7 +143,7 @@ def network_keys(fp, prm, num_layers: int, entry_budget: int = 0, valid=None):
 
     ``fp``/``prm``: a batch's floorplan and parameters (concrete arrays, leading axis n); ``valid``
     (n,) bool marks the points to key (others get -1). ``entry_budget`` > 0 bounds the column states
-    of 1T1R / FeFET layers to ``max(64, entry_budget // 2**cell_bits)`` (about ``entry_budget``
+    of 1T1R / FeFET layers to ``max(32, entry_budget // 2**cell_bits)`` (about ``entry_budget``
     (state, level) entries). Returns ``(index, keys)``: ``index`` (n,) int
     into ``keys``, a list of per-network tuples of :class:`StatsKey` (one per layer). Vectorized
     version of :func:`stats_key_from_floorplan` over points and layers.
@@ -180,7 +180,7 @@ def network_keys(fp, prm, num_layers: int, entry_budget: int = 0, valid=None):
                                                                                    row[13 * layer:13 * layer + 13])
                 cut = CutKey(sub=sub, ncps=ncps, input_bits=ib, novel=bool(nv), tile_cm=tcm, pe_cm=pcm, pe_nm=pnm,
                              num_pe_nm=nnm, speed_up_row=sr, speed_up_col=sc)
-                ms = max(64, entry_budget // 2 ** cb) if entry_budget else 0
+                ms = max(32, entry_budget // 2 ** cb) if entry_budget else 0
                 net_key.append(stats_key(cut, wb, cb, bool(is_sram), 0, ms))
             keys.append(tuple(net_key))
     return index, keys

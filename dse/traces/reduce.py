@@ -121,7 +121,7 @@ def _unkey(keys: np.ndarray, radices) -> np.ndarray:
 
 
 #: dense accumulation (bincount into the whole key space) up to this many keys x sums
-_DENSE_MAX = 1 << 24
+_DENSE_MAX = 1 << 18
 
 
 class _Acc:
