@@ -115,7 +115,7 @@ class Evaluation:
     """
 
     def __init__(self, net: Network, encoded: design.DesignArrays, traces=None, *, batch_size: int = DEFAULT_BATCH,
-                 performance: bool = True, progress: bool = False):
+                 performance: bool = True):
         from dse import traces as T
         from dse.chip.layer_tables import MIN_SIZES, bucket_shapes, layer_tables, stack_tables, table_spec
         from dse.tech.params import make_params
@@ -160,7 +160,7 @@ class Evaluation:
             try:
                 stats = [T.layer_stats(traces, net, l, k) for l, k in enumerate(key)]
                 tables.append(layer_tables(net, stats))
-            except T.TraceError as e:
+            except T.MappingUndefined as e:     # flagged per point; other trace errors are the user's
                 tables.append(None)
                 errors[i] = str(e)
         good = [t for t in tables if t is not None]
@@ -168,8 +168,8 @@ class Evaluation:
         if good:
             sizes = bucket_shapes([t.shapes() for t in good], self.bucket)
             self.tables = [None if t is None else
-                           jax.tree_util.tree_map(jnp.asarray, stack_tables([t], sizes)) for t in tables]
-            self.tables = [None if t is None else jax.tree_util.tree_map(lambda a: a[0], t) for t in self.tables]
+                           jax.tree_util.tree_map(lambda a: jnp.asarray(a[0]), stack_tables([t], sizes))
+                           for t in tables]
         for i in range(len(keys)):
             sel = index == i
             if tables[i] is None:

@@ -15,12 +15,12 @@ Typical use::
 """
 from __future__ import annotations
 
-__all__ = ["evaluate_accuracy", "Evaluator", "ACCURACY_KNOBS", "train", "load_checkpoint", "export_traces",
+__all__ = ["evaluate_accuracy", "evaluate_points", "Evaluator", "ACCURACY_KNOBS", "train", "load_checkpoint", "export_traces",
            "network_of"]
 
 
 def __getattr__(name):
-    if name in ("evaluate_accuracy", "Evaluator", "ACCURACY_KNOBS"):
+    if name in ("evaluate_accuracy", "evaluate_points", "Evaluator", "ACCURACY_KNOBS"):
         from dse.accuracy import evaluate as _e
         return getattr(_e, name)
     if name in ("train", "load_checkpoint"):

@@ -135,3 +135,24 @@ def evaluate_accuracy(checkpoint: str, points, data: str | None = None, data_dir
                       samples: int | None = 500, cache_dir: str | None = None, **kw) -> np.ndarray:
     """Accuracy of ``checkpoint`` at each design point (see :class:`Evaluator`)."""
     return Evaluator(checkpoint, data, data_dir, samples, cache_dir=cache_dir, **kw).accuracy(points)
+
+
+_EVALUATORS: dict = {}
+
+
+def evaluate_points(section: Mapping[str, Any], points: Sequence[Mapping[str, Any]], network=None) -> np.ndarray:
+    """Accuracy at ``points`` for a sweep / study ``accuracy:`` section (``model``, ``data``,
+    ``data_dir``, ``samples``, ``cache``): the entry point of the optimizer's metric providers
+    (:mod:`dse.search.evaluate`). The evaluator (model, data) is kept between calls; results are
+    cached by the accuracy-relevant knobs (memory, and disk under ``$DSE_CACHE_DIR/accuracy``)."""
+    from dse.cache import disabled
+
+    key = json.dumps(dict(section), sort_keys=True, default=str)
+    ev = _EVALUATORS.get(key)
+    if ev is None:
+        cache = None
+        if section.get("cache", True) and not disabled():
+            cache = os.path.join(os.environ.get("DSE_CACHE_DIR") or os.path.expanduser("~/.cache/dse"), "accuracy")
+        ev = _EVALUATORS[key] = Evaluator(section["model"], section.get("data"), section.get("data_dir"),
+                                          section.get("samples", 500), cache_dir=cache)
+    return ev.accuracy([design.normalize(dict(p)) for p in points])

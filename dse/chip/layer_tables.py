@@ -145,12 +145,15 @@ def _one_layer(layer, st, cut) -> dict:
     p_cls, p_first = _classes(list(zip(t_cls[cut.pe_tile].tolist(), cut.pe_rows.tolist(), cut.pe_cols.tolist(),
                                        dup.tolist(), cut.pe_case.tolist(), nblk.tolist())))
     C = len(p_first)
-    hists, h_inv = np.unique(np.asarray(st.n_hist, np.float64), axis=0, return_inverse=True)
+    nh_full = np.asarray(st.n_hist, np.float64)
+    seen = np.flatnonzero(nh_full.sum(0))
+    nh_full = nh_full[:, :(seen[-1] + 1 if seen.size else 1)]      # no read has more active rows
+    hists, h_inv = np.unique(nh_full, axis=0, return_inverse=True)
     h_inv = np.asarray(h_inv).reshape(-1)
     member = np.zeros((C, len(hists)), bool)
     member[p_cls[cut.block_pe], h_inv] = True
     mult = cut.block_mult.astype(np.float64)
-    nh = np.asarray(st.n_hist, np.float64)
+    nh = nh_full
     n_grid = np.arange(nh.shape[1], dtype=np.float64)
 
     # tiles: latency divisor, accumulation operands (static per key)
@@ -252,7 +255,7 @@ def _bucket(n: int, lo: int) -> int:
 
 
 #: smallest padded sizes: most networks and keys fit them, so one compilation serves them all
-MIN_SIZES = dict(H=32, N=512, C=8, T=8, K=512, E=512)
+MIN_SIZES = dict(H=32, N=64, C=4, T=4, K=256, E=512)
 
 
 def bucket_shapes(shapes: list[dict], num_layers: int) -> dict:

@@ -115,8 +115,8 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
     n_grid = jnp.arange(N, dtype=jnp.float64)
     rl = subarray_read_latency(sub, tech, prm, cell, n_grid / sub_r, clk_freq, timing)
     hist = f(tb.hist)                                               # (L, H, N)
-    blk = {k: hist @ getattr(rl, k) for k in ("read_latency", "read_latency_adc", "read_latency_accum",
-                                              "read_latency_other")}   # (L, H)
+    blk = {k: hist @ getattr(rl, k) for k in ("read_latency_adc", "read_latency_accum", "read_latency_other")}
+    blk["read_latency"] = blk["read_latency_adc"] + blk["read_latency_accum"] + blk["read_latency_other"]  # (L, H)
     # energy of the reads: linear in the active rows plus the ADC conversions on the column states
     terms = read_energy_terms(sub, tech, prm, cell)
     reads_m, nsum_m = f(tb.reads_m), f(tb.nsum_m)

@@ -23,6 +23,7 @@ def cmd_run(args) -> int:
     from dse.sweep.runner import OutputExists, SweepInterrupted, run_sweep
     from dse.sweep.spec import SweepError, load_sweep
     from dse.sweep.store import StoreMismatch
+    from dse.traces import TraceError
 
     try:
         sweep = load_sweep(args.sweep, output=args.out)
@@ -33,7 +34,7 @@ def cmd_run(args) -> int:
           f"-> {sweep.output}", file=sys.stderr)
     try:
         ds, seconds = run_sweep(sweep, force=args.force, progress=not args.quiet)
-    except (OutputExists, StoreMismatch) as e:
+    except (OutputExists, StoreMismatch, TraceError) as e:
         return _fail(str(e))
     except (SweepInterrupted, KeyboardInterrupt):
         print("dse run: interrupted; finished chunks are saved, run the same command to resume", file=sys.stderr)

@@ -38,7 +38,7 @@ from dse.design import KNOBS
 from dse.metrics import METRICS, higher_is_better
 from dse.network import NetworkFileError, load_network
 from dse.search.space import SearchSpace, parse_space
-from dse.sweep.spec import TOP_KEYS, Condition, SweepError, _dym, _knob_value, _parse_condition
+from dse.sweep.spec import _accuracy_section, TOP_KEYS, Condition, SweepError, _dym, _knob_value, _parse_condition
 from dse.units import UnitError, parse_quantity
 
 OPT_KEYS = ("space", "objectives", "constraints", "sampler", "trials", "batch", "population", "seed", "storage",
@@ -272,4 +272,5 @@ def load_study(path: str, *, output: str | None = None, **overrides: Any) -> Stu
     return StudySpec(path=path, text=text, network=network, traces=traces, fixed=fixed, space=space, where=where,
                      objectives=objectives, constraints=constraints, sampler=sampler, trials=trials, batch=batch,
                      population=population, seed=seed, storage=str(storage), study_name=str(opt.get("study") or stem),
-                     reference=reference, output=out, batch_size=batch_size, accuracy=doc.get("accuracy"))
+                     reference=reference, output=out, batch_size=batch_size,
+                     accuracy=_accuracy_section(doc.get("accuracy"), path, os.path.dirname(os.path.abspath(path))))

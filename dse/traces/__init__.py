@@ -23,14 +23,14 @@ import os
 import numpy as np
 
 from dse.traces import cache as _cache
-from dse.traces.mapping import CutKey, LayerCut, cut_key_from_floorplan, layer_cut
+from dse.traces.mapping import CutKey, LayerCut, MappingUndefined, cut_key_from_floorplan, layer_cut
 from dse.traces.reader import (TraceError, file_digest, num_in_vector, read_input, read_weight, trace_paths,
                                weight_digits)
 from dse.traces.reduce import LayerStats, reduce_layer
 from dse.traces.resistance import column_resistance, replay_column_resistance
 from dse.traces.synthetic import SyntheticModel, synthetic_layer
 
-__all__ = ["StatsKey", "CutKey", "LayerCut", "LayerStats", "TraceError", "SyntheticModel", "stats_key",
+__all__ = ["StatsKey", "CutKey", "LayerCut", "LayerStats", "TraceError", "MappingUndefined", "network_keys", "SyntheticModel", "stats_key",
            "stats_key_from_floorplan", "layer_stats", "network_stats", "concat_states", "column_resistance",
            "replay_column_resistance", "layer_cut", "reduce_layer", "num_in_vector", "load_layer"]
 

@@ -23,7 +23,11 @@ import numpy as np
 
 from dse.traces.reader import TraceError
 
-__all__ = ["CutKey", "LayerCut", "layer_cut", "cut_key_from_floorplan"]
+__all__ = ["CutKey", "LayerCut", "MappingUndefined", "layer_cut", "cut_key_from_floorplan"]
+
+
+class MappingUndefined(TraceError):
+    """The reference's novel mapping reads outside the layer's weights for this cut (undefined)."""
 
 #: tile-level cases (TileCalculatePerformance)
 TILE_FULL_DUP, TILE_PART_DUP, TILE_NO_DUP, TILE_NOVEL = 0, 1, 2, 3
@@ -208,7 +212,7 @@ def layer_cut(layer, key: CutKey) -> LayerCut:
                 tr = np.arange(npe * row_nm)
                 grow = ti * Pn + (tr // row_nm) * Cn + (tr % row_nm)
                 if grow.size and grow.max() >= WR or tj * Pn + col_nm > WC:
-                    raise TraceError(f"layer with {c} channels x {k} outputs: the novel mapping (PE size {Pn}, "
+                    raise MappingUndefined(f"layer with {c} channels x {k} outputs: the novel mapping (PE size {Pn}, "
                                      f"{npe} PEs per tile) makes the reference read outside the weight matrix "
                                      f"(undefined behaviour there)")
                 pe_rows_f = twr / float(npe)
@@ -216,7 +220,7 @@ def layer_cut(layer, key: CutKey) -> LayerCut:
                 for i in range(npe):
                     loc = int(i * min(float(Pn), pe_rows_f))
                     if loc + wr > tr.size or twc > col_nm:
-                        raise TraceError(f"layer with {c} channels x {k} outputs: novel-mapped PE {i} of tile "
+                        raise MappingUndefined(f"layer with {c} channels x {k} outputs: novel-mapped PE {i} of tile "
                                          f"({ti}, {tj}) reads outside the reshaped tile matrix (undefined "
                                          f"behaviour in the reference)")
                     b.pe(t, grow[loc:loc + wr], tj * Pn, wr, twc, 1, 1, nsr, nsc, True, S)

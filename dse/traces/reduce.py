@@ -120,6 +120,9 @@ def _unkey(keys: np.ndarray, radices) -> np.ndarray:
     return out
 
 
+#: memory columns per group of slices reduced for synthetic (``sampled``) traces
+SAMPLED_COLUMNS = 128
+
 #: dense accumulation (bincount into the whole key space) up to this many keys x sums
 _DENSE_MAX = 1 << 18
 
@@ -212,7 +215,9 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
     level (no access resistance). ``max_states`` > 0 then merges states into at most about that many
     bins of (active rows, mean level) with their sums kept (see :func:`_merge`). ``sampled``: ``bits``
     holds the first ``k * input_bits`` reads of a sample of input vectors (synthetic traces); the
-    histograms and weights are scaled to the cut's ``num_reads``."""
+    histograms and weights are scaled to the cut's ``num_reads``, and at most
+    :data:`SAMPLED_COLUMNS` evenly spaced columns of each group of slices are reduced (weights
+    scaled to all of them)."""
     R = cut.num_reads
     if bits.shape[1] < R and not sampled:
         raise ValueError(f"input bits have {bits.shape[1]} columns, the cut reads {R}")
@@ -258,6 +263,11 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
         cols = np.concatenate([cut.block_col0[b] + np.arange(cut.block_ncol[b]) for b in bl])
         J = np.concatenate([np.arange(1, cut.block_ncol[b] + 1, dtype=np.float64) for b in bl])
         mm = np.concatenate([np.full(cut.block_ncol[b], mult[b]) for b in bl]) * scale_reads
+        if sampled and cols.size > SAMPLED_COLUMNS:
+            # i.i.d. synthetic weights: evenly spaced columns stand for all (positions kept)
+            pick = np.linspace(0, cols.size - 1, SAMPLED_COLUMNS).round().astype(np.int64)
+            scale_c = cols.size / SAMPLED_COLUMNS
+            cols, J, mm = cols[pick], J[pick], mm[pick] * scale_c
         # reads with no active row: every column is in the all-zero state
         nz = n > 0
         zero_reads = int(Rs - nz.sum())
@@ -273,7 +283,7 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
         u = (N - np.arange(N)).astype(np.float32)          # u = N - i
         U1 = (Xt @ u).astype(np.float64)
         U2 = (Xt @ (u * u)).astype(np.float64)
-        Dg = digits[rows][:, cols]
+        Dg = digits[np.ix_(rows, cols)]
         C = cols.size
         step = max(1, int(chunk_bytes // (4 * Rz * 3 * max(L - 1, 1))))
         for a0 in range(0, C, step):
