@@ -117,7 +117,7 @@ class Evaluation:
     def __init__(self, net: Network, encoded: design.DesignArrays, traces=None, *, batch_size: int = DEFAULT_BATCH,
                  performance: bool = True):
         from dse import traces as T
-        from dse.chip.layer_tables import MIN_SIZES, bucket_shapes, layer_tables, stack_tables, table_spec
+        from dse.chip.layer_tables import bucket_shapes, layer_tables, predicted_shapes, stack_tables, table_spec
         from dse.tech.params import make_params
 
         self.net, self.traces, self.batch_size, self.performance = net, traces, batch_size, performance
@@ -150,11 +150,19 @@ class Evaluation:
         self.tables = []
         if not performance:
             return
-        # most networks and keys fit the smallest table sizes: compile for them while reducing traces
-        self._perf_early = self._start_performance(table_spec(dict(MIN_SIZES, L=self.bucket)), enc0, fp0)
         prm = make_params(encoded)
         ok = np.asarray(self.fp.status) == 0
         index, keys = T.network_keys(self.fp, prm, self.num_layers, STATE_ENTRIES, valid=ok)
+        # the cuts bound the table sizes: compile the performance stage for them while reducing traces
+        predicted = []
+        for key in keys:
+            try:
+                predicted.append(predicted_shapes(net, key))
+            except (T.MappingUndefined, ValueError):
+                pass
+        sizes0 = bucket_shapes(predicted, self.bucket) if predicted else None
+        if sizes0 is not None:
+            self._start_performance(table_spec(sizes0), enc0, fp0)
         tables, errors = [], {}
         for i, key in enumerate(keys):
             try:
@@ -167,6 +175,8 @@ class Evaluation:
         self.trace_errors = errors
         if good:
             sizes = bucket_shapes([t.shapes() for t in good], self.bucket)
+            if sizes0 is not None:   # normally the predicted sizes: the compilation started above
+                sizes = {k: max(v, sizes0[k]) for k, v in sizes.items()}
             self.tables = [None if t is None else
                            jax.tree_util.tree_map(lambda a: jnp.asarray(a[0]), stack_tables([t], sizes))
                            for t in tables]

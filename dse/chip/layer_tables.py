@@ -254,8 +254,42 @@ def _bucket(n: int, lo: int) -> int:
     return max(lo, 1 << max(0, int(n) - 1).bit_length())
 
 
+def _bucket_n(n: int, lo: int) -> int:
+    """Active-row axis: a power of two plus one (a subarray of 2**k rows has 2**k + 1 counts)."""
+    return max(lo, (1 << max(0, int(n) - 2).bit_length()) + 1)
+
+
+def predicted_shapes(network, keys) -> dict:
+    """Upper bounds of a network's table sizes under ``keys`` (one :class:`dse.traces.StatsKey` per
+    layer), from the cuts alone (no traces needed): lets the performance stage compile while the
+    traces are reduced. H: distinct row groups; N: largest slice + 1; C, T: classes; K, E: the
+    state budgets of the keys."""
+    from dse.traces.mapping import layer_cut
+
+    H = N = C = T = K = E = 1
+    for layer, key in zip(network.layers, keys):
+        cut = layer_cut(layer, key.cut)
+        groups = {(int(r[0]), len(r)) if len(r) and r[-1] - r[0] == len(r) - 1 else r.tobytes()
+                  for r in cut.block_rows}
+        nmax = max((len(r) for r in cut.block_rows), default=0)
+        t_cls, _ = _classes(list(zip(cut.tile_rows.tolist(), cut.tile_cols.tolist(), cut.tile_case.tolist())))
+        nblk = np.bincount(cut.block_pe, minlength=len(cut.pe_rows))
+        dup = cut.pe_dup_row * cut.pe_dup_col
+        _, p_first = _classes(list(zip(t_cls[cut.pe_tile].tolist(), cut.pe_rows.tolist(), cut.pe_cols.tolist(),
+                                       dup.tolist(), cut.pe_case.tolist(), nblk.tolist())))
+        if key.num_levels == 1:
+            k, e = nmax + 1, nmax + 1
+        elif key.max_states:
+            k, e = key.max_states, key.max_states * key.num_levels
+        else:
+            raise ValueError("table sizes of unbounded column states cannot be predicted")
+        H, N, C, T = max(H, len(groups)), max(N, nmax + 1), max(C, len(p_first)), max(T, int(t_cls.max()) + 1)
+        K, E = max(K, k), max(E, e)
+    return dict(L=len(keys), H=H, N=N, C=C, T=T, K=K, E=E)
+
+
 #: smallest padded sizes: most networks and keys fit them, so one compilation serves them all
-MIN_SIZES = dict(H=32, N=64, C=4, T=4, K=256, E=512)
+MIN_SIZES = dict(H=32, N=65, C=4, T=4, K=256, E=512)
 
 
 def bucket_shapes(shapes: list[dict], num_layers: int) -> dict:
@@ -263,7 +297,7 @@ def bucket_shapes(shapes: list[dict], num_layers: int) -> dict:
     to a power of two (so that networks and keys share one compiled evaluation); layers to
     ``num_layers``."""
     m = lambda k: max(s[k] for s in shapes)  # noqa: E731
-    out = {k: _bucket(m(k), lo) for k, lo in MIN_SIZES.items()}
+    out = {k: (_bucket_n if k == "N" else _bucket)(m(k), lo) for k, lo in MIN_SIZES.items()}
     out["L"] = num_layers
     return out
 

@@ -121,7 +121,7 @@ def _unkey(keys: np.ndarray, radices) -> np.ndarray:
 
 
 #: memory columns per group of slices reduced for synthetic (``sampled``) traces
-SAMPLED_COLUMNS = 128
+SAMPLED_COLUMNS = 64
 
 #: dense accumulation (bincount into the whole key space) up to this many keys x sums
 _DENSE_MAX = 1 << 18

@@ -38,7 +38,7 @@ class SyntheticModel:
     input_zero_fraction: float = 0.43
     input_sigma: float = 35.0
     seed: int = 0
-    max_vectors: int = 16
+    max_vectors: int = 8
 
 
 def _seed(*parts) -> int:
