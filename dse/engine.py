@@ -1,10 +1,12 @@
 """Batching, compilation and datasets behind ``dse.evaluate(network, points, traces=None)``.
 
 Points are encoded into arrays (:mod:`dse.design`), padded to a fixed batch
-shape, and pushed through the two stages of the per-point model (:mod:`dse.model`),
-each lifted to batches with ``jax.vmap`` and jit-compiled: the floorplan once per
-network, the hardware stage once per batch shape for every network.
-Infeasible points never raise: they carry a non-empty ``error`` string.
+shape, and pushed through the three stages of the per-point model (:mod:`dse.model`),
+each lifted to batches with ``jax.vmap`` and compiled ahead of time (:mod:`dse.compile`):
+the floorplan once per network, the area stage once per batch shape for every network, the
+performance stage once per table shape. :class:`Evaluation` holds what is static for a set of
+points (floorplans, structural keys, reduced traces). Infeasible points never raise: they
+carry a non-empty ``error`` string.
 """
 from __future__ import annotations
 
@@ -19,11 +21,10 @@ import xarray as xr
 from dse import compile as C
 from dse import design, status
 from dse.metrics import AREA_LAYER_METRICS, AREA_METRICS, METRICS, PERF_LAYER_METRICS, PERF_METRICS
-
-AREA_NAMES = frozenset(AREA_METRICS + AREA_LAYER_METRICS)
 from dse.network import Network, layers_tuple, load_network
 
 DEFAULT_BATCH = 1024
+AREA_NAMES = frozenset(AREA_METRICS + AREA_LAYER_METRICS)
 
 
 def _as_point_list(points: Any) -> list[Mapping[str, Any]]:
