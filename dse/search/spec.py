@@ -36,9 +36,8 @@ import yaml
 
 from dse.design import KNOBS
 from dse.metrics import METRICS, higher_is_better
-from dse.network import NetworkFileError, load_network
 from dse.search.space import SearchSpace, parse_space
-from dse.sweep.spec import _accuracy_section, TOP_KEYS, Condition, SweepError, _dym, _knob_value, _parse_condition
+from dse.sweep.spec import _accuracy_section, TOP_KEYS, common_keys, Condition, SweepError, _dym, _knob_value, _parse_condition
 from dse.units import UnitError, parse_quantity
 
 OPT_KEYS = ("space", "objectives", "constraints", "sampler", "trials", "batch", "population", "seed", "storage",
@@ -162,17 +161,6 @@ def _constraint(text: Any, where: str) -> Condition:
     return c
 
 
-def _load_network(doc: dict, path: str, base: str):
-    if "network" not in doc:
-        raise SweepError(f"{path}: missing key 'network' (a file in models/ or a NeuroSim network file)")
-    ref = str(doc["network"])
-    p = ref if os.path.isabs(ref) else os.path.join(base, ref)
-    try:
-        return load_network(p if os.path.exists(p) else ref)
-    except NetworkFileError as e:
-        raise SweepError(f"{path}: key 'network': {e}") from None
-
-
 def load_study(path: str, *, output: str | None = None, **overrides: Any) -> StudySpec:
     """Read and validate a study file. ``overrides`` (trials, batch, sampler, seed, storage,
     study, population) replace the file's ``optimize`` values where not None."""
@@ -192,22 +180,7 @@ def load_study(path: str, *, output: str | None = None, **overrides: Any) -> Stu
         if k not in allowed:
             raise SweepError(f"{path}: unknown key '{k}'{_dym(k, allowed)}; allowed: {', '.join(allowed)}")
     base = os.path.dirname(os.path.abspath(path))
-    network = _load_network(doc, path, base)
-
-    traces = doc.get("traces")
-    if traces is not None:
-        t = str(traces)
-        tpath = t if os.path.isabs(t) else os.path.join(base, t)
-        if not os.path.isdir(tpath):
-            tpath = t if os.path.isdir(t) else None
-        if tpath is None:
-            raise SweepError(f"{path}: key 'traces': no such folder {t!r}")
-        traces = tpath
-
-    fixed = doc.get("fixed") or {}
-    if not isinstance(fixed, dict):
-        raise SweepError(f"{path}: key 'fixed' must be a mapping of design parameter to value")
-    fixed = {k: _knob_value(k, v, f"{path}: key 'fixed'") for k, v in fixed.items()}
+    network, traces, fixed = common_keys(doc, path, base)
 
     opt = doc.get("optimize")
     if not isinstance(opt, dict):

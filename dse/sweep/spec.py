@@ -156,24 +156,9 @@ def _value_list(name, values, where):
     return [_knob_value(name, v, where) for v in values]
 
 
-def load_sweep(path: str, *, output: str | None = None) -> Sweep:
-    """Read and validate a sweep file (no computation)."""
-    try:
-        with open(path) as f:
-            text = f.read()
-    except OSError as e:
-        raise SweepError(f"{path}: cannot read the sweep file ({e.strerror})") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise SweepError(f"{path}: not valid YAML: {e}") from None
-    if not isinstance(doc, dict):
-        raise SweepError(f"{path}: expected a mapping with keys {', '.join(TOP_KEYS)}")
-    for k in doc:
-        if k not in TOP_KEYS:
-            raise SweepError(f"{path}: unknown key '{k}'{_dym(k, TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}")
-    base = os.path.dirname(os.path.abspath(path))
-
+def common_keys(doc: dict, path: str, base: str):
+    """(network, traces folder or None, fixed knobs) of a sweep or study file ``path`` (folder
+    ``base``): the keys every such file shares, validated with file-and-key messages."""
     if "network" not in doc:
         raise SweepError(f"{path}: missing key 'network' (a file in models/ or a NeuroSim network file)")
     net_ref = str(doc["network"])
@@ -197,6 +182,28 @@ def load_sweep(path: str, *, output: str | None = None) -> Sweep:
     if not isinstance(fixed, dict):
         raise SweepError(f"{path}: key 'fixed' must be a mapping of design parameter to value")
     fixed = {k: _knob_value(k, v, f"{path}: key 'fixed'") for k, v in fixed.items()}
+    return network, traces, fixed
+
+
+def load_sweep(path: str, *, output: str | None = None) -> Sweep:
+    """Read and validate a sweep file (no computation)."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        raise SweepError(f"{path}: cannot read the sweep file ({e.strerror})") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise SweepError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(doc, dict):
+        raise SweepError(f"{path}: expected a mapping with keys {', '.join(TOP_KEYS)}")
+    for k in doc:
+        if k not in TOP_KEYS:
+            raise SweepError(f"{path}: unknown key '{k}'{_dym(k, TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}")
+    base = os.path.dirname(os.path.abspath(path))
+
+    network, traces, fixed = common_keys(doc, path, base)
 
     modes = [k for k in ("grid", "points", "sample") if doc.get(k) is not None]
     if len(modes) > 1:
