@@ -112,11 +112,12 @@ class Evaluation:
     compiled functions. :meth:`run` then evaluates any range of the points.
 
     ``traces``: a folder of NeuroSim-layout traces, or None for the synthetic model
-    (:mod:`dse.traces.synthetic`). ``performance=False`` skips latency and energy.
+    (:mod:`dse.traces.synthetic`). ``performance=False`` skips latency and energy;
+    ``keys_only=True`` stops after the structural keys (enough for :meth:`order`).
     """
 
     def __init__(self, net: Network, encoded: design.DesignArrays, traces=None, *, batch_size: int = DEFAULT_BATCH,
-                 performance: bool = True):
+                 performance: bool = True, keys_only: bool = False):
         from dse import traces as T
         from dse.chip.layer_tables import bucket_shapes, layer_tables, predicted_shapes, stack_tables, table_spec
         from dse.tech.params import make_params
@@ -144,7 +145,7 @@ class Evaluation:
         self._nl = jnp.asarray(float(self.num_layers))
         self._ncomp = jnp.asarray(float(net.num_computation))
         enc0, fp0 = self._chunk(0, min(batch_size, self.n))
-        self._hw = C.compile_async("hardware", _hardware_fn(), enc0, fp0, self._nl)
+        self._hw = None if keys_only else C.compile_async("hardware", _hardware_fn(), enc0, fp0, self._nl)
         self._perf = None
         self.key_index = np.full(self.n, -1, np.int64)
         self.key_status = np.zeros(self.n, np.int64)
@@ -154,6 +155,9 @@ class Evaluation:
         prm = make_params(encoded)
         ok = np.asarray(self.fp.status) == 0
         index, keys = T.network_keys(self.fp, prm, self.num_layers, STATE_ENTRIES, valid=ok)
+        if keys_only:
+            self.key_index = index
+            return
         # the cuts bound the table sizes: compile the performance stage for them while reducing traces
         predicted = []
         for key in keys:

@@ -66,7 +66,7 @@ def evaluate_sweep(sweep: Sweep, *, progress: bool = True, stop_after: int | Non
     # chunks follow the evaluation order (points grouped by structural key): back to sweep order
     if ev is None:   # everything was resumed: recompute the order (floorplans and keys only)
         ev = Evaluation(sweep.network, encoded_all, sweep.traces, batch_size=chunk,
-                        performance=_needs_performance(sweep))
+                        performance=_needs_performance(sweep), keys_only=True)
     order = ev.order()
     inv = np.empty_like(order)
     inv[order] = np.arange(len(order))
