@@ -37,7 +37,7 @@ import yaml
 from dse.design import KNOBS
 from dse.metrics import METRICS, higher_is_better
 from dse.search.space import SearchSpace, parse_space
-from dse.sweep.spec import _accuracy_section, TOP_KEYS, common_keys, Condition, SweepError, _dym, _knob_value, _parse_condition
+from dse.sweep.spec import _accuracy_section, TOP_KEYS, common_keys, Condition, SweepError, _dym, _parse_condition
 from dse.units import UnitError, parse_quantity
 
 OPT_KEYS = ("space", "objectives", "constraints", "sampler", "trials", "batch", "population", "seed", "storage",

@@ -101,16 +101,6 @@ class LayerStats:
         return cls(**kw)
 
 
-def _radix_keys(rows: np.ndarray, radices) -> np.ndarray | None:
-    """Integer keys of integer vectors (mixed radix), or None if they would not fit in int64."""
-    if sum(math.log2(r) for r in radices) > 62:
-        return None
-    key = np.zeros(rows.shape[:-1], np.int64)
-    for d in range(rows.shape[-1] - 1, -1, -1):
-        key = key * radices[d] + rows[..., d]
-    return key
-
-
 def _unkey(keys: np.ndarray, radices) -> np.ndarray:
     out = np.empty((keys.size, len(radices)), np.int64)
     k = keys.astype(np.int64).copy()
