@@ -135,15 +135,22 @@ def _classes(keys):
     return np.array(cls, np.int64), np.array(first, np.int64)
 
 
-def _one_layer(layer, st, cut) -> dict:
-    key = cut.key
-    S = key.sub
+def _cut_classes(cut):
+    """Tile classes (same rows, columns, case) and PE classes (same tile class, rows, columns,
+    duplication, case, slice count) of a cut: (tile class of each tile, first tile of each class,
+    PE class of each PE, first PE of each class, slices per PE, duplication per PE)."""
     t_cls, t_first = _classes(list(zip(cut.tile_rows.tolist(), cut.tile_cols.tolist(), cut.tile_case.tolist())))
-    P = len(cut.pe_rows)
-    nblk = np.bincount(cut.block_pe, minlength=P)
+    nblk = np.bincount(cut.block_pe, minlength=len(cut.pe_rows))
     dup = cut.pe_dup_row * cut.pe_dup_col
     p_cls, p_first = _classes(list(zip(t_cls[cut.pe_tile].tolist(), cut.pe_rows.tolist(), cut.pe_cols.tolist(),
                                        dup.tolist(), cut.pe_case.tolist(), nblk.tolist())))
+    return t_cls, t_first, p_cls, p_first, nblk, dup
+
+
+def _one_layer(layer, st, cut) -> dict:
+    key = cut.key
+    S = key.sub
+    t_cls, t_first, p_cls, p_first, nblk, dup = _cut_classes(cut)
     C = len(p_first)
     nh_full = np.asarray(st.n_hist, np.float64)
     seen = np.flatnonzero(nh_full.sum(0))
@@ -265,18 +272,14 @@ def predicted_shapes(network, keys) -> dict:
     traces are reduced. H: distinct row groups; N: largest slice + 1; C, T: classes; K, E: the
     state budgets of the keys."""
     from dse.traces.mapping import layer_cut
+    from dse.traces.reduce import row_groups
 
     H = N = C = T = K = E = 1
     for layer, key in zip(network.layers, keys):
         cut = layer_cut(layer, key.cut)
-        groups = {(int(r[0]), len(r)) if len(r) and r[-1] - r[0] == len(r) - 1 else r.tobytes()
-                  for r in cut.block_rows}
+        groups = row_groups(cut)
         nmax = max((len(r) for r in cut.block_rows), default=0)
-        t_cls, _ = _classes(list(zip(cut.tile_rows.tolist(), cut.tile_cols.tolist(), cut.tile_case.tolist())))
-        nblk = np.bincount(cut.block_pe, minlength=len(cut.pe_rows))
-        dup = cut.pe_dup_row * cut.pe_dup_col
-        _, p_first = _classes(list(zip(t_cls[cut.pe_tile].tolist(), cut.pe_rows.tolist(), cut.pe_cols.tolist(),
-                                       dup.tolist(), cut.pe_case.tolist(), nblk.tolist())))
+        t_cls, _, _, p_first, _, _ = _cut_classes(cut)
         if key.num_levels == 1:
             k, e = nmax + 1, nmax + 1
         elif key.max_states:

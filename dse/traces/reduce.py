@@ -170,6 +170,18 @@ def _factorize(keys: np.ndarray):
         return codes, uniq
 
 
+def row_groups(cut: LayerCut) -> dict:
+    """The cut's slices grouped by their rows (slices of a group share input bits and active-row
+    counts): {row-set key: [slice indices]}."""
+    groups: dict = {}
+    for b, rows in enumerate(cut.block_rows):
+        r = np.asarray(rows)
+        contiguous = r.size > 0 and r[-1] - r[0] == r.size - 1 and bool(np.all(np.diff(r) == 1))
+        gk = ("c", int(r[0]), int(r.size)) if contiguous else ("i", r.tobytes())
+        groups.setdefault(gk, []).append(b)
+    return groups
+
+
 def _state_keys(cnt, L, radix, exact):
     """Integer key of each (read, column) state: the level-count vector (``exact``) or the pair
     (active rows ``n``, level sum ``s = sum_d d * c_d``)."""
@@ -228,13 +240,7 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
     # sums per state: m, m*J, then per level m*c_d, m*sum(u), m*sum(u^2)
     acc = _Acc(radices, 2 + 3 * L)
 
-    # slices sharing the same rows share the input bits and the active-row counts
-    groups: dict = {}
-    for b, rows in enumerate(cut.block_rows):
-        r = np.asarray(rows)
-        contiguous = r.size > 0 and r[-1] - r[0] == r.size - 1 and bool(np.all(np.diff(r) == 1))
-        gk = ("c", int(r[0]), int(r.size)) if contiguous else ("i", r.tobytes())
-        groups.setdefault(gk, []).append(b)
+    groups = row_groups(cut)
 
     for bl in groups.values():
         rows = np.asarray(cut.block_rows[bl[0]])
