@@ -21,28 +21,22 @@ import jax.numpy as jnp
 import numpy as np
 
 from dse.accuracy import quant
+from dse.network import Layer
 
 __all__ = ["QConv", "QDense", "Plain", "Recorder", "LayerInfo", "patches"]
 
 
 @dataclasses.dataclass
 class LayerInfo:
-    """One CIM layer as the network file describes it, plus what traces need."""
+    """One CIM layer as the network file describes it (:class:`dse.network.Layer`), plus what traces need."""
 
-    in_h: int
-    in_w: int
-    in_c: int
-    k_h: int
-    k_w: int
-    out_c: int
-    pool: int
-    stride: int
+    layer: Layer
     name: str = ""
     weight: Any = None   # quantized weight matrix (rows = unrolled kernel, cols = out_c), in [-1, 1]
     inputs: Any = None   # quantized input windows (N, windows, rows), in [-1, 1]
 
     def row(self) -> tuple[int, ...]:
-        return (self.in_h, self.in_w, self.in_c, self.k_h, self.k_w, self.out_c, self.pool, self.stride)
+        return self.layer.as_tuple()
 
 
 def patches(x, k: int, stride: int, pad: int):
@@ -93,7 +87,7 @@ class Recorder(Plain):
 
     def conv(self, mod, xq, wq, wb, ib, k, stride, pad):
         n, h, w, c = xq.shape
-        info = LayerInfo(h, w, c, k, k, wq.shape[-1], 0, stride, mod.name)
+        info = LayerInfo(Layer(h, w, c, k, k, wq.shape[-1], 0, stride), mod.name)
         if self.keep_data:
             info.weight = np.asarray(unroll_kernel(wq))
             p = patches(xq, k, stride, pad)
@@ -102,7 +96,7 @@ class Recorder(Plain):
         return super().conv(mod, xq, wq, wb, ib, k, stride, pad)
 
     def dense(self, mod, xq, wq, wb, ib):
-        info = LayerInfo(1, 1, xq.shape[-1], 1, 1, wq.shape[-1], 0, 1, mod.name)
+        info = LayerInfo(Layer(1, 1, xq.shape[-1], 1, 1, wq.shape[-1], 0, 1), mod.name)
         if self.keep_data:
             info.weight = np.asarray(wq)
             info.inputs = np.asarray(xq)[:, None, :]
@@ -111,7 +105,8 @@ class Recorder(Plain):
 
     def pool(self):
         if self.layers:
-            self.layers[-1].pool = 1
+            last = self.layers[-1]
+            last.layer = dataclasses.replace(last.layer, pool=1)
 
 
 def _uniform(limit):
