@@ -237,8 +237,9 @@ def _loop(study, spec, evaluator, worker, grace, progress, log):
             storage.set_trial_user_attr(t._trial_id, "worker", worker.id)
             batch.append((t._trial_id, t.number, dict(t.params)))
         claimed += len(stale)
-        remaining = spec.trials - len(trials)
-        while remaining > 0 and len(batch) < spec.batch:
+        # the trial count is read afresh before each ask, so concurrent workers overshoot the budget
+        # by at most one trial between them
+        while len(batch) < spec.batch and storage.get_n_trials(study._study_id) < spec.trials:
             trial = study.ask(fixed_distributions=dists)
             storage.set_trial_user_attr(trial._trial_id, "worker", worker.id)
             if trial.number >= spec.trials:       # another worker took the last slots meanwhile
@@ -246,7 +247,6 @@ def _loop(study, spec, evaluator, worker, grace, progress, log):
                 study.tell(trial, state=TrialState.FAIL)
                 break
             batch.append((trial._trial_id, trial.number, dict(trial.params)))
-            remaining -= 1
         if not batch:
             others = [t for t in trials if t.state == TrialState.RUNNING and t.user_attrs.get("worker") != worker.id]
             if not others:
