@@ -156,6 +156,25 @@ def test_killed_study_resumes_to_exactly_the_budget(tmp_path):
     assert len(trials_of(db, "s")) == 40 and "(0 evaluated by this process" in r.stderr
 
 
+OPEN_AT_ONCE = """
+import sys
+from dse.search.study import open_storage
+open_storage(sys.argv[1])
+"""
+
+
+def test_processes_creating_one_new_sqlite_file_at_once_all_open_it(tmp_path):
+    """Creating a study database races on its tables and alembic version row (the CI failure
+    'UNIQUE constraint failed: alembic_version.version_num'); all openers must succeed."""
+    for r in range(4):
+        url = f"sqlite:///{tmp_path}/race{r}.db"
+        procs = [subprocess.Popen([sys.executable, "-c", OPEN_AT_ONCE, url], cwd=REPO, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(4)]
+        errs = [p.communicate(timeout=120)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * 4, errs
+        assert optuna.storages.RDBStorage(url).get_all_studies() == []
+
+
 def test_two_processes_cooperate_on_one_sqlite_study(tmp_path):
     path = study_file(tmp_path, trials=48, batch=4)
     db = tmp_path / "shared.db"

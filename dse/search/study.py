@@ -13,6 +13,7 @@ and evaluated by the next worker, so the study ends with exactly ``trials`` tria
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -54,18 +55,44 @@ def open_storage(url: str):
     else:
         kwargs = {"pool_pre_ping": True}
     last = None
-    for attempt in range(20):  # two processes creating the tables of a new SQLite file at once
+    for attempt in range(20):  # processes creating the tables of a new database at once
         try:
-            storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+            with _creation_lock(url):
+                storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
             if url.startswith("sqlite:///"):
                 _sqlite_pragmas(storage.engine)
             return storage
-        except Exception as e:  # noqa: BLE001  (sqlalchemy OperationalError, table races)
+        except Exception as e:  # noqa: BLE001  (sqlalchemy OperationalError/IntegrityError, table races)
             last = e
-            if "locked" not in str(e) and "already exists" not in str(e):
+            if not any(m in str(e) for m in _RACE_MESSAGES):
                 break
             time.sleep(0.2 + 0.1 * attempt)
     raise SearchError(f"cannot open the study storage {url!r}: {last}")
+
+
+#: what a lost race to create a new database's tables (or its alembic version row) looks like
+_RACE_MESSAGES = ("locked", "already exists", "UNIQUE constraint failed", "duplicate key")
+
+
+@contextlib.contextmanager
+def _creation_lock(url: str):
+    """Serialize opening (and so creating) one SQLite file across processes with an exclusive
+    lock on ``<file>.lock``; other URLs rely on the retries in :func:`open_storage`."""
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+    if not path or path == ":memory:":
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the retries alone
+        yield
+        return
+    with open(os.path.abspath(path) + ".lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _sqlite_pragmas(engine) -> None:
