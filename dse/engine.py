@@ -100,7 +100,7 @@ def _take(tree, idx: np.ndarray, size: int):
 #: (column state, level) entries kept per layer for the ADC energy (:func:`dse.traces.network_keys`)
 STATE_ENTRIES = 512
 #: points per compiled call of the performance stage (points are grouped by structural key)
-PERF_BATCH = 256
+PERF_BATCH = 128
 
 
 class Evaluation:
@@ -119,7 +119,7 @@ class Evaluation:
     def __init__(self, net: Network, encoded: design.DesignArrays, traces=None, *, batch_size: int = DEFAULT_BATCH,
                  performance: bool = True, keys_only: bool = False):
         from dse import traces as T
-        from dse.chip.layer_tables import bucket_shapes, layer_tables, predicted_shapes, stack_tables, table_spec
+        from dse.chip.layer_tables import bucket_shapes, layer_tables, stack_tables
         from dse.tech.params import make_params
 
         self.net, self.traces, self.batch_size, self.performance = net, traces, batch_size, performance
@@ -140,8 +140,8 @@ class Evaluation:
             m = min(batch_size, self.n - start)
             parts.append(jax.tree_util.tree_map(lambda a: np.asarray(a)[:m], fp))
         self.fp = jax.tree_util.tree_map(lambda *a: np.concatenate(a), *parts)
-        # start compiling the area stage (and, once the tables are known, the performance stage)
-        # while the traces are reduced
+        # start compiling the area stage while the traces are reduced; the performance stage
+        # compiles once the tables' sizes are known
         self._nl = jnp.asarray(float(self.num_layers))
         self._ncomp = jnp.asarray(float(net.num_computation))
         enc0, fp0 = self._chunk(0, min(batch_size, self.n))
@@ -158,16 +158,6 @@ class Evaluation:
         if keys_only:
             self.key_index = index
             return
-        # the cuts bound the table sizes: compile the performance stage for them while reducing traces
-        predicted = []
-        for key in keys:
-            try:
-                predicted.append(predicted_shapes(net, key))
-            except (T.MappingUndefined, ValueError):
-                pass
-        sizes0 = bucket_shapes(predicted, self.bucket) if predicted else None
-        if sizes0 is not None:
-            self._start_performance(table_spec(sizes0), enc0, fp0)
         tables, errors = [], {}
         for i, key in enumerate(keys):
             try:
@@ -180,8 +170,6 @@ class Evaluation:
         self.trace_errors = errors
         if good:
             sizes = bucket_shapes([t.shapes() for t in good], self.bucket)
-            if sizes0 is not None:   # normally the predicted sizes: the compilation started above
-                sizes = {k: max(v, sizes0[k]) for k, v in sizes.items()}
             self.tables = [None if t is None else
                            jax.tree_util.tree_map(lambda a: jnp.asarray(a[0]), stack_tables([t], sizes))
                            for t in tables]

@@ -49,9 +49,10 @@ class LayerTables:
       ``pc_member`` (L, C, H).
     * tile classes (T): ``tc_valid``, ``tc_rows``, ``tc_cols``, ``tc_case``, ``tc_count``, ``tc_div``
       (the tile's latency divisor), ``tc_acc`` (has an accumulation), ``tc_acc_units``.
-    * column states (K): ``state_valid``, ``weight``, ``col_mean``, ``state_n`` (active rows), and their
-      non-empty levels as entries (E): ``ent_valid``, ``ent_state``, ``ent_level``, ``ent_count``,
-      ``ent_pos``, ``ent_spread`` (:func:`dse.traces.resistance.column_resistance_entries`).
+    * column states (K): ``state_valid``, ``weight``, ``col_mean``, ``state_n`` (active rows),
+      ``state_first``/``state_stop`` (their entries' range), and their non-empty levels as entries
+      (E, sorted by state): ``ent_valid``, ``ent_state``, ``ent_level``, ``ent_count``, ``ent_pos``,
+      ``ent_spread`` (:func:`dse.traces.resistance.column_resistance_entries`).
     Class 0 holds the layer's first PE / first tile (whose leakage the reference reports).
     """
 
@@ -93,6 +94,8 @@ class LayerTables:
     weight: np.ndarray
     col_mean: np.ndarray
     state_n: np.ndarray
+    state_first: np.ndarray
+    state_stop: np.ndarray
     ent_valid: np.ndarray
     ent_state: np.ndarray
     ent_level: np.ndarray
@@ -116,7 +119,7 @@ for _f in ("pc_valid", "pc_tile", "pc_rows", "pc_cols", "pc_dup", "pc_case", "pc
     _AXES[_f] = ("C",)
 for _f in ("tc_valid", "tc_rows", "tc_cols", "tc_case", "tc_count", "tc_div", "tc_acc", "tc_acc_units"):
     _AXES[_f] = ("T",)
-for _f in ("state_valid", "weight", "col_mean", "state_n"):
+for _f in ("state_valid", "weight", "col_mean", "state_n", "state_first", "state_stop"):
     _AXES[_f] = ("K",)
 for _f in ("ent_valid", "ent_state", "ent_level", "ent_count", "ent_pos", "ent_spread"):
     _AXES[_f] = ("E",)
@@ -215,6 +218,8 @@ def _one_layer(layer, st, cut) -> dict:
         tc_div=tdiv[t_first], tc_acc=has_acc[t_first], tc_acc_units=acc_units[t_first],
         state_valid=np.ones(len(st.weight), bool), weight=np.asarray(st.weight, np.float64),
         col_mean=np.asarray(st.col_mean, np.float64), state_n=counts.sum(1),
+        state_first=np.searchsorted(ks, np.arange(len(st.weight)), "left"),
+        state_stop=np.searchsorted(ks, np.arange(len(st.weight)), "right"),
         ent_valid=np.ones(len(ks), bool), ent_state=ks, ent_level=ds.astype(np.float64), ent_count=counts[ks, ds],
         ent_pos=np.asarray(st.pos_mean, np.float64).reshape(counts.shape)[ks, ds],
         ent_spread=np.asarray(st.spread, np.float64).reshape(counts.shape)[ks, ds],
@@ -266,31 +271,6 @@ def _bucket_n(n: int, lo: int) -> int:
     return max(lo, (1 << max(0, int(n) - 2).bit_length()) + 1)
 
 
-def predicted_shapes(network, keys) -> dict:
-    """Upper bounds of a network's table sizes under ``keys`` (one :class:`dse.traces.StatsKey` per
-    layer), from the cuts alone (no traces needed): lets the performance stage compile while the
-    traces are reduced. H: distinct row groups; N: largest slice + 1; C, T: classes; K, E: the
-    state budgets of the keys."""
-    from dse.traces.mapping import layer_cut
-    from dse.traces.reduce import row_groups
-
-    H = N = C = T = K = E = 1
-    for layer, key in zip(network.layers, keys):
-        cut = layer_cut(layer, key.cut)
-        groups = row_groups(cut)
-        nmax = max((len(r) for r in cut.block_rows), default=0)
-        t_cls, _, _, p_first, _, _ = _cut_classes(cut)
-        if key.num_levels == 1:
-            k, e = nmax + 1, nmax + 1
-        elif key.max_states:
-            k, e = key.max_states, key.max_states * key.num_levels
-        else:
-            raise ValueError("table sizes of unbounded column states cannot be predicted")
-        H, N, C, T = max(H, len(groups)), max(N, nmax + 1), max(C, len(p_first)), max(T, int(t_cls.max()) + 1)
-        K, E = max(K, k), max(E, e)
-    return dict(L=len(keys), H=H, N=N, C=C, T=T, K=K, E=E)
-
-
 #: smallest padded sizes: most networks and keys fit them, so one compilation serves them all
 MIN_SIZES = dict(H=32, N=65, C=4, T=4, K=256, E=512)
 
@@ -303,23 +283,6 @@ def bucket_shapes(shapes: list[dict], num_layers: int) -> dict:
     out = {k: (_bucket_n if k == "N" else _bucket)(m(k), lo) for k, lo in MIN_SIZES.items()}
     out["L"] = num_layers
     return out
-
-
-_BOOL = {"novel", "pool", "at_called", "acc_called", "pc_valid", "pc_member", "tc_valid", "tc_acc", "state_valid",
-         "ent_valid"}
-_INT = {"pc_tile", "pc_case", "tc_case", "ent_state"}
-
-
-def table_spec(sizes: dict) -> LayerTables:
-    """Shape/dtype structs of tables padded to ``sizes`` (to compile before the traces are reduced)."""
-    import jax
-
-    out = {}
-    for f in dataclasses.fields(LayerTables):
-        shape = tuple(sizes[a] for a in ("L",) + _AXES.get(f.name, ()))
-        dt = np.bool_ if f.name in _BOOL else np.int64 if f.name in _INT else np.float64
-        out[f.name] = jax.ShapeDtypeStruct(shape, dt)
-    return LayerTables(**out)
 
 
 def stack_tables(tables: list[LayerTables], sizes: dict | None = None) -> LayerTables:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import jax.numpy as jnp
+import numpy as np
 
 from dse.circuits.adder import Adder, adder, adder_latency, adder_power
 from dse.circuits.cell_layout import Latency, Power, f64
@@ -41,17 +42,20 @@ class AdderTree:
 def num_adder_each_tree(num_subcore_row, num_adder_bit):
     """1-bit full adders in one tree: stage s adds floor(n_s / 2) pairs of (bits + s)-bit operands.
 
-    Stages past the last pair add nothing, so a fixed number of unrolled stages is exact.
+    Stages past the last pair add nothing, so a fixed number of stages is exact; stage s pairs
+    ``floor(j / 2^(s+1))`` operands (nested integer halvings), summed on a leading stage axis.
     """
     j = jnp.trunc(f64(num_subcore_row))
     bits = f64(num_adder_bit)
-    total = jnp.zeros(jnp.broadcast_shapes(jnp.shape(j), jnp.shape(bits)))
-    for _ in range(MAX_STAGES):
-        pairs = jnp.floor(j / 2)          # C integer division
-        total = total + bits * pairs
-        bits = bits + 1
-        j = pairs
-    return total
+    s = _stage_axis(jnp.broadcast_shapes(jnp.shape(j), jnp.shape(bits)))
+    return jnp.sum((bits + s) * jnp.floor(j / 2.0 ** (s + 1)), axis=0)
+
+
+def _stage_axis(shape):
+    """Stage indices 0 .. MAX_STAGES - 1 (float) on a leading axis broadcasting against ``shape``
+    (one vectorized expression instead of an unrolled loop: a smaller program to compile). A numpy
+    constant, so that powers of two of it are exact (XLA's ``pow`` is not)."""
+    return np.arange(MAX_STAGES, dtype=np.float64).reshape((-1,) + (1,) * len(shape))
 
 
 def adder_tree(tech, prm, num_subcore_row, num_adder_bit, num_adder_tree, *, new_height=None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import jax.numpy as jnp
+import numpy as np
 
 from dse.circuits import formula as fm
 from dse.circuits.cell_layout import f64, std_height
@@ -74,23 +75,15 @@ def htree(tech, prm, num_row, num_col, delay_tolerance, bus_width, unit_height, 
     bw = f64(bus_width)
     fr = f64(folded_ratio)
     uh, uw = f64(unit_height), f64(unit_width)
-    len_v = uh * n / 2
-    len_h = uw * n / 2
-    wid_v = jnp.zeros_like(len_v)
-    wid_h = jnp.zeros_like(len_h)
-    area = jnp.zeros_like(len_v * len_h * bw)
-    total = jnp.zeros_like(area)
-    # every level but the last (which overlaps the units); wires are repeated whenever they
-    # have a length, so their pitch is the repeater's
-    for i in range(1, MAX_LEVELS):
-        on = i < k
-        len_v = jnp.where(on, len_v / 2, len_v)
-        wid_v = jnp.where(on, wid_v + bw * w_inv / fr, wid_v)
-        area = area + jnp.where(on, wid_v * len_v / 2, 0.0)
-        len_h = jnp.where(on, len_h / 2, len_h)
-        wid_h = jnp.where(on, wid_h + bw * h_inv / fr, wid_h)
-        area = area + jnp.where(on, wid_h * len_h / 2, 0.0)
-        total = total + jnp.where(on, len_v + len_h, 0.0)
+    # every level but the last (which overlaps the units), vectorized over a leading level axis:
+    # at level i (1 <= i < k) the wires are halved i + 1 times and i bus widths wide; wires are
+    # repeated whenever they have a length, so their pitch is the repeater's
+    i = _level_axis(jnp.broadcast_shapes(jnp.shape(uh * uw * bw * fr), jnp.shape(k)), 1)
+    on = i < k
+    len_v, len_h = uh * n / 2.0 ** (i + 1), uw * n / 2.0 ** (i + 1)
+    wid_v, wid_h = i * (bw * w_inv / fr), i * (bw * h_inv / fr)
+    area = jnp.sum(jnp.where(on, wid_v * len_v / 2 + wid_h * len_h / 2, 0.0), axis=0)
+    total = jnp.sum(jnp.where(on, len_v + len_h, 0.0), axis=0)
     main = jnp.minimum(n - x_c, x_c) * uw
     total = total + main
     area = area + (bw * h_inv / fr) * main
@@ -100,9 +93,12 @@ def htree(tech, prm, num_row, num_col, delay_tolerance, bus_width, unit_height, 
                  unit_length_wire_cap=UNIT_LENGTH_WIRE_CAP + 0 * area)
 
 
-def _levels(ht: HTree):
-    """Tree depth k = (num_stage - 1) / 2 and the static level indices to unroll."""
-    return (ht.num_stage - 1) / 2, range(MAX_LEVELS)
+def _level_axis(shape, first: int = 0):
+    """Level indices ``first .. MAX_LEVELS - 1`` (float) on a leading axis, ready to broadcast
+    against arrays of ``shape``: the levels are one vectorized expression, not an unrolled loop
+    (a smaller program to compile). A numpy constant, so that powers of two of it are exact
+    (XLA's ``pow`` is not)."""
+    return np.arange(first, MAX_LEVELS, dtype=np.float64).reshape((-1,) + (1,) * len(shape))
 
 
 def htree_latency(ht: HTree, tech, prm, unit_height, unit_width, num_read, *, clk_freq=None) -> WireLatency:
@@ -119,17 +115,19 @@ def htree_latency(ht: HTree, tech, prm, unit_height, unit_width, num_read, *, cl
     """
     r = ht.rep
     uh, uw = f64(unit_height), f64(unit_width)
-    k, levels = _levels(ht)
+    k = (ht.num_stage - 1) / 2
     c_in, c_out, cw, d = ht.cap_inv_input, ht.cap_inv_output, ht.unit_length_wire_cap, r.min_dist
-    t = jnp.zeros(jnp.broadcast_shapes(jnp.shape(uh * uw), jnp.shape(k)))
-    unit_rep = jnp.zeros_like(t)
-    for i in levels:
-        on = i < k
-        scale = 2.0 ** (k - 1 - i)       # the wire halves at every level (exact)
-        for length in (uh * scale, uw * scale):
-            rw = unit_length_res(tech, prm, length)
-            t = jnp.where(on, t + segment_latency(length, r.res_on_rep, c_in, c_out, rw, cw, d), t)
-            unit_rep = jnp.where(on, _unit_delay(r.res_on_rep, c_in, c_out, rw, cw, d), unit_rep)
+    i = _level_axis(jnp.broadcast_shapes(jnp.shape(uh * uw), jnp.shape(k)))
+    scale = 2.0 ** (k - 1 - i)           # the wire halves at every level (exact)
+
+    def seg(length):
+        return segment_latency(length, r.res_on_rep, c_in, c_out, unit_length_res(tech, prm, length), cw, d)
+
+    t = jnp.sum(jnp.where(i < k, seg(uh * scale) + seg(uw * scale), 0.0), axis=0)
+    # the unit delay of the last level's horizontal wire (none without levels)
+    last_w = uw * 2.0 ** (k - jnp.minimum(k, MAX_LEVELS))
+    unit_rep = jnp.where(k >= 1, _unit_delay(r.res_on_rep, c_in, c_out, unit_length_res(tech, prm, last_w), cw, d),
+                         0.0)
     main = jnp.minimum(ht.num_col - ht.x_center, ht.x_center) * uw
     t = t + main * unit_rep
     critical = jnp.where(prm.synchronous != 0, t * (prm.clk_freq if clk_freq is None else clk_freq), 0.0)
@@ -147,15 +145,13 @@ def htree_power(ht: HTree, tech, prm, unit_height, unit_width, num_bit_access, n
     """
     r = ht.rep
     uh, uw = f64(unit_height), f64(unit_width)
-    k, levels = _levels(ht)
+    k = (ht.num_stage - 1) / 2
     d = r.min_dist
     e_rep, e_wire = unit_length_energy(ht.cap_inv_input, ht.cap_inv_output, ht.unit_length_wire_cap, d, tech.vdd)
-    e = jnp.zeros(jnp.broadcast_shapes(jnp.shape(uh * uw), jnp.shape(k), jnp.shape(e_rep)))
-    for i in levels:
-        on = i < k
-        scale = 2.0 ** (k - 2 - i)
-        for length in (uh * scale, uw * scale):
-            e = jnp.where(on, e + segment_energy(length, e_rep, e_wire), e)
+    i = _level_axis(jnp.broadcast_shapes(jnp.shape(uh * uw), jnp.shape(k), jnp.shape(e_rep)))
+    scale = 2.0 ** (k - 2 - i)
+    e = jnp.sum(jnp.where(i < k, segment_energy(uh * scale, e_rep, e_wire) + segment_energy(uw * scale, e_rep, e_wire),
+                          0.0), axis=0)
     e = e + jnp.minimum(ht.num_col - ht.x_center, ht.x_center) * uw * e_rep
     leakage = (unit_length_leakage(tech, prm, r.width_inv_n, r.width_inv_p, d)
                * ht.total_wire_length * num_bit_access)
