@@ -50,7 +50,7 @@ def main():
     ev = Evaluation(sweep.network, enc, sweep.traces, batch_size=sweep.batch_size)
     prep = time.perf_counter() - t0
     keys = len(ev.tables)
-    ev._hw.result(), ev._perf.result()
+    ev._sub.result(), ev._hw.result(), ev._perf.result()
     rows = ev.order()
     out = ev.run(rows=rows)                      # first run (warm-up)
     best = float("inf")

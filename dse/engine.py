@@ -56,11 +56,19 @@ def _layout_fn(layers: tuple[tuple[int, ...], ...]):
 
 
 @functools.lru_cache(maxsize=1)
+def _subarray_fn():
+    """The batched subarray stage (network-independent; compiled once per batch shape)."""
+    from dse.model import subarray_stage
+
+    return jax.vmap(subarray_stage)
+
+
+@functools.lru_cache(maxsize=1)
 def _hardware_fn():
     """The batched area stage (network-independent; compiled once per batch shape)."""
     from dse.model import hardware_stage
 
-    return jax.vmap(hardware_stage, in_axes=(0, 0, None))
+    return jax.vmap(hardware_stage, in_axes=(0, 0, 0, None))
 
 
 @functools.lru_cache(maxsize=1)
@@ -145,7 +153,8 @@ class Evaluation:
         self._nl = jnp.asarray(float(self.num_layers))
         self._ncomp = jnp.asarray(float(net.num_computation))
         enc0, fp0 = self._chunk(0, min(batch_size, self.n))
-        self._hw = None if keys_only else C.compile_async("hardware", _hardware_fn(), enc0, fp0, self._nl)
+        self._sub = None if keys_only else C.compile_async("subarray", _subarray_fn(), enc0)
+        self._hw = None if keys_only else self._start_hardware(enc0, fp0)
         self._perf = None
         self.key_index = np.full(self.n, -1, np.int64)
         self.key_status = np.zeros(self.n, np.int64)
@@ -183,12 +192,28 @@ class Evaluation:
             tab = next(t for t in self.tables if t is not None)
             self._perf = self._start_performance(tab, enc0, fp0)
 
+    def _hardware_args(self, enc0, fp0):
+        """Arguments (or their shapes) of the area stage for ``enc0``'s batch: its subarray input
+        is the subarray stage's output, shaped as lowering that stage says."""
+        sub = C.lower_async("subarray", _subarray_fn(), enc0).result().out_info
+        return enc0, fp0, sub, self._nl
+
+    def _start_hardware(self, enc0, fp0):
+        """Compile the area stage (a future) after the subarray stage: one compilation beside the
+        trace reduction, then the area and performance stages side by side (on two cores, a
+        third concurrent task only slows the reduction that the performance stage waits for)."""
+        def job():
+            args = self._hardware_args(enc0, fp0)
+            self._sub.result()
+            return C.compile_async("hardware", _hardware_fn(), *args).result()
+        return C.on_big_stack_async(job)
+
     def _start_performance(self, tables, enc0, fp0):
         """Compile the performance stage for tables shaped like ``tables`` (a future)."""
-        low = C.lower_async("hardware", _hardware_fn(), enc0, fp0, self._nl)
         pb = PERF_BATCH
 
         def job():
+            low = C.lower_async("hardware", _hardware_fn(), *self._hardware_args(enc0, fp0))
             state = _resized(low.result().out_info[1], pb)
             return C.compile_async("performance", _performance_fn(), _resized(enc0, pb), _resized(fp0, pb), state,
                                    tables, self._nl, self._ncomp).result()
@@ -212,7 +237,7 @@ class Evaluation:
         fixed-shape batches."""
         rows = np.arange(start, self.n if stop is None else stop) if rows is None else np.asarray(rows)
         size = self.batch_size
-        hw_fn = self._hw.result()
+        sub_fn, hw_fn = self._sub.result(), self._hw.result()
         perf_fn = self._perf.result() if self._perf is not None else None
         nl, ncomp = self._nl, self._ncomp
         parts: list[dict[str, np.ndarray]] = []
@@ -220,7 +245,7 @@ class Evaluation:
             sel = rows[s0:s0 + size]
             m = len(sel)
             enc, fp = self._chunk(0, m, sel)
-            area, hw = hw_fn(enc, fp, nl)
+            area, hw = hw_fn(enc, fp, sub_fn(enc), nl)
             hw = jax.tree_util.tree_map(np.asarray, hw)    # host copies: cheap row gathers below
             out = {k: np.asarray(v)[:m] for k, v in area.items()}
             out["status"] = out["status"] | self.key_status[sel]

@@ -5,10 +5,13 @@ Three stages, compiled separately so that the heavy ones are shared by every net
 
 * :func:`layout_stage` (per network): the floorplan (manual §5.2-5.4). The network's layer
   shapes are static here; the compiled graph is small.
-* :func:`hardware_stage` (network-independent): parameters, technology, the reference's own
-  refusals (node limits), subarray, PE, tile and chip area. It sees the network only through
-  the floorplan's traced outputs, with per-layer arrays padded to a bucket of layers. It also
-  returns the laid-out modules (:class:`HardwareState`) for the next stage.
+* :func:`subarray_stage` and :func:`hardware_stage` (network-independent): parameters,
+  technology and the subarray; then the reference's own refusals (node limits), PE, tile and
+  chip area. The second sees the network only through the floorplan's traced outputs, with
+  per-layer arrays padded to a bucket of layers, and returns the laid-out modules
+  (:class:`HardwareState`) for the next stage. Two programs of similar size compile in parallel
+  (compile time grows with program size, so one large program was the cold start's critical
+  path).
 * :func:`performance_stage`: latency, dynamic energy, leakage and figures of merit from the
   laid-out modules and the network's static tables (:mod:`dse.chip.layer_tables`: the cut and
   the trace statistics of one structural key).
@@ -52,8 +55,15 @@ class HardwareState:
     chip: ChipArea
 
 
-def hardware_stage(d: D.DesignArrays, fp: Floorplan, num_layers) -> tuple[dict, HardwareState]:
-    """Area metrics of one encoded design point given its floorplan, and its laid-out modules.
+def subarray_stage(d: D.DesignArrays) -> SubArray:
+    """The laid-out subarray of one encoded design point (its circuits' sizes, area, status)."""
+    prm = make_params(d)
+    return subarray(technology(prm), prm, memcell(prm))
+
+
+def hardware_stage(d: D.DesignArrays, fp: Floorplan, sub: SubArray, num_layers) -> tuple[dict, HardwareState]:
+    """Area metrics of one encoded design point given its floorplan and subarray
+    (:func:`subarray_stage`), and its laid-out modules.
 
     ``num_layers`` is the network's true number of layers (traced); per-layer arrays of
     ``fp`` may be padded beyond it. Returns (a dict of arrays: chip metrics are 0-d,
@@ -63,7 +73,6 @@ def hardware_stage(d: D.DesignArrays, fp: Floorplan, num_layers) -> tuple[dict, 
     prm = make_params(d)
     tech = technology(prm)
     cell = memcell(prm)
-    sub = subarray(tech, prm, cell)
     chip = chip_area(tech, prm, cell, num_layers, fp, sub)
     mask = node_status(prm) | fp.status.astype(jnp.int64) | sub.status.astype(jnp.int64)
     out = {
@@ -104,4 +113,4 @@ def performance_stage(d: D.DesignArrays, fp: Floorplan, hw: HardwareState, table
 
 def point_model(d: D.DesignArrays, layers: tuple[tuple[int, ...], ...]) -> dict:
     """Both stages for one point (unpadded); the reference for the staged, batched path."""
-    return hardware_stage(d, layout_stage(d, layers), len(layers))[0]
+    return hardware_stage(d, layout_stage(d, layers), subarray_stage(d), len(layers))[0]
