@@ -258,3 +258,27 @@ def test_sampled_synthetic_reads_scale():
     st = T.reduce_layer(weight_digits(w, 8, 1), bits, cut, 2, sampled=True)
     np.testing.assert_allclose(st.n_hist.sum(1), cut.num_reads)
     assert st.weight.sum() == pytest.approx(cut.num_reads * float(np.sum(cut.block_ncol * cut.block_mult)))
+
+
+@pytest.mark.parametrize("mem,mode,cb", [("rram", "parallel", 2), ("fefet", "sequential", 1), ("sram", "parallel", 1),
+                                         ("rram", "sequential", 4)])
+def test_column_resistance_entries_equal_dense_states(mem, mode, cb):
+    """The performance stage's form (non-empty (state, level) entries summed per state by prefix
+    sums, from :mod:`dse.chip.layer_tables`) equals the dense per-state model, wires included."""
+    from dse.chip.layer_tables import layer_tables
+    from dse.traces.resistance import column_resistance_entries
+
+    rng = np.random.default_rng(11)
+    layer, w, bits = _random_layer(rng, c=10, k=6)
+    cut = T.layer_cut(layer, T.CutKey(sub=64, ncps=8 // cb, input_bits=8, novel=False, tile_cm=128, pe_cm=64))
+    levels = 1 if mem == "sram" else 2 ** cb
+    st = T.reduce_layer(weight_digits(w, 8, cb), bits, cut, levels)
+    prm, cell = _point(memcell=mem, mode=mode, cell_bits=cb, technode=7 if mem == "fefet" else 22)
+    tb = layer_tables(from_layers([layer.as_tuple()]), [(st, cut)])
+    one = jax.tree_util.tree_map(lambda a: a[0], tb)
+    dense = np.asarray(T.column_resistance(st, cell, prm, 1000.0))
+    ent = np.asarray(column_resistance_entries(one, cell, prm, 1000.0))
+    assert ent.shape == dense.shape and np.all(np.isfinite(dense) == np.isfinite(ent))
+    ok = np.isfinite(dense)
+    np.testing.assert_allclose(ent[ok], dense[ok], rtol=1e-10)
+    assert ok.sum() > 10 and (np.diff(np.asarray(one.ent_state)) >= 0).all()
