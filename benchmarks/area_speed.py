@@ -13,7 +13,6 @@ import time
 os.environ["DSE_NO_COMPILE_CACHE"] = "1"  # measure a cold compile
 
 import jax  # noqa: E402
-import numpy as np  # noqa: E402
 
 import dse  # noqa: E402,F401
 from dse import engine  # noqa: E402

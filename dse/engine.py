@@ -76,7 +76,15 @@ def _performance_fn():
     """The batched performance stage (tables shared by the batch; compiled once per table shape)."""
     from dse.model import performance_stage
 
-    return jax.vmap(performance_stage, in_axes=(0, 0, 0, None, None, None))
+    return jax.vmap(performance_stage, in_axes=(0, 0, 0, None, None, None, 0))
+
+
+@functools.lru_cache(maxsize=1)
+def _column_fn():
+    """The column states' conductances for a batch of distinct column parameters (tables shared)."""
+    from dse.traces.resistance import column_conductance_entries
+
+    return jax.vmap(column_conductance_entries, in_axes=(None,) + (0,) * 6)
 
 
 def _resized(specs, n: int):
@@ -109,6 +117,12 @@ def _take(tree, idx: np.ndarray, size: int):
 STATE_ENTRIES = 512
 #: points per compiled call of the performance stage (points are grouped by structural key)
 PERF_BATCH = 128
+#: distinct column parameters per compiled call of the column stage
+COLUMN_BATCH = 32
+#: column-conductance groups kept in memory (each layers x states floats: 1024 x 8 x 512 = 32 MiB)
+COLUMN_CACHE = 1024
+#: the column parameters, in the order of the group table's columns (after the key)
+_COLUMN_PARAMS = ("g_max", "g_min", "top", "r_access", "r_row", "r_col")
 
 
 class Evaluation:
@@ -157,6 +171,7 @@ class Evaluation:
         self._hw = None if keys_only else self._start_hardware(enc0, fp0)
         self._perf = None
         self.key_index = np.full(self.n, -1, np.int64)
+        self.col_index = np.full(self.n, -1, np.int64)
         self.key_status = np.zeros(self.n, np.int64)
         self.tables = []
         if not performance:
@@ -191,6 +206,50 @@ class Evaluation:
         if self.tables:
             tab = next(t for t in self.tables if t is not None)
             self._perf = self._start_performance(tab, enc0, fp0)
+            self._index_columns(prm)
+
+    def _index_columns(self, prm):
+        """Group the points by structural key and column parameters
+        (:func:`dse.traces.resistance.column_params`): points of a group share the column states'
+        conductances, computed once per group (:meth:`_column_conductances`). A grid of nodes,
+        cells and ADCs has a few dozen groups per key; random samples of ``r_on`` have one per point
+        (no gain, no loss)."""
+        from dse.tech.memcell import memcell
+        from dse.traces.resistance import column_params
+
+        cp = column_params(memcell(prm), prm)
+        rows = np.column_stack([self.key_index.astype(np.float64)] + [np.asarray(cp[k]) for k in _COLUMN_PARAMS])
+        ok = self.key_index >= 0
+        self._col_groups = np.zeros((0, rows.shape[1]))
+        if ok.any():
+            self._col_groups, inverse = np.unique(rows[ok], axis=0, return_inverse=True)
+            self.col_index[ok] = inverse.reshape(-1)
+        self._g_cache: dict[int, np.ndarray] = {}
+        tab = next(t for t in self.tables if t is not None)
+        spec = [jax.ShapeDtypeStruct((COLUMN_BATCH,), np.float64)] * len(_COLUMN_PARAMS)
+        self._col = C.compile_async("columns", _column_fn(), tab, *spec)
+
+    def _column_conductances(self, groups: np.ndarray) -> np.ndarray:
+        """Conductances (S) of the column states of the point groups ``groups`` (indices of
+        :meth:`_index_columns`), ``(len(groups), L, K)``; each group computed once while it stays in
+        the cache (:data:`COLUMN_CACHE` groups)."""
+        need = np.unique(groups)
+        missing = [g for g in need if g not in self._g_cache]
+        if missing:
+            if len(self._g_cache) + len(missing) > COLUMN_CACHE:
+                self._g_cache.clear()
+                missing = list(need)
+            fn = self._col.result()
+            missing = np.asarray(missing)
+            keys = self._col_groups[missing, 0].astype(np.int64)
+            for u in np.unique(keys):
+                sel = missing[keys == u]
+                for b0 in range(0, len(sel), COLUMN_BATCH):
+                    ids = sel[b0:b0 + COLUMN_BATCH]
+                    params = [_pad(self._col_groups[ids, 1 + j], COLUMN_BATCH) for j in range(len(_COLUMN_PARAMS))]
+                    vals = np.asarray(fn(self.tables[u], *params))
+                    self._g_cache.update((int(g), vals[t]) for t, g in enumerate(ids))
+        return np.stack([self._g_cache[int(g)] for g in groups])
 
     def _hardware_args(self, enc0, fp0):
         """Arguments (or their shapes) of the area stage for ``enc0``'s batch: its subarray input
@@ -215,8 +274,9 @@ class Evaluation:
         def job():
             low = C.lower_async("hardware", _hardware_fn(), *self._hardware_args(enc0, fp0))
             state = _resized(low.result().out_info[1], pb)
+            g_col = jax.ShapeDtypeStruct((pb,) + tuple(tables.weight.shape), np.float64)
             return C.compile_async("performance", _performance_fn(), _resized(enc0, pb), _resized(fp0, pb), state,
-                                   tables, self._nl, self._ncomp).result()
+                                   tables, self._nl, self._ncomp, g_col).result()
         return C.on_big_stack_async(job)
 
     def _chunk(self, s0: int, m: int, rows: np.ndarray | None = None):
@@ -250,7 +310,8 @@ class Evaluation:
             out = {k: np.asarray(v)[:m] for k, v in area.items()}
             out["status"] = out["status"] | self.key_status[sel]
             if perf_fn is not None:
-                out.update(self._performance(enc, fp, hw, self.key_index[sel], out["status"], perf_fn, nl, ncomp))
+                out.update(self._performance(enc, fp, hw, self.key_index[sel], self.col_index[sel], out["status"],
+                                             perf_fn, nl, ncomp))
             if self.performance:
                 for k in PERF_METRICS + PERF_LAYER_METRICS:   # no feasible point: NaN columns
                     if k not in out:
@@ -261,7 +322,7 @@ class Evaluation:
                 callback(m)
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
-    def _performance(self, enc, fp, hw, key_index, area_status, perf_fn, nl, ncomp):
+    def _performance(self, enc, fp, hw, key_index, col_index, area_status, perf_fn, nl, ncomp):
         m = len(key_index)
         res: dict[str, np.ndarray] = {}
         perf_status = np.zeros(m, np.int64)
@@ -270,7 +331,8 @@ class Evaluation:
             for b0 in range(0, len(rows), PERF_BATCH):
                 idx = rows[b0:b0 + PERF_BATCH]
                 args = _take((enc, fp, hw), idx, PERF_BATCH)
-                out = perf_fn(*args, self.tables[u], nl, ncomp)
+                g_col = self._column_conductances(_pad(col_index[idx], PERF_BATCH))
+                out = perf_fn(*args, self.tables[u], nl, ncomp, g_col)
                 for k, v in out.items():
                     v = np.asarray(v)[:len(idx)]
                     if k == "status":

@@ -1,7 +1,7 @@
 """The hardware model of one design point, end to end (written for one point; lifted to
 batches with ``jax.vmap`` in :mod:`dse.engine`).
 
-Three stages, compiled separately so that the heavy ones are shared by every network:
+Stages compiled separately, so that the heavy ones are shared by every network:
 
 * :func:`layout_stage` (per network): the floorplan (manual §5.2-5.4). The network's layer
   shapes are static here; the compiled graph is small.
@@ -14,7 +14,10 @@ Three stages, compiled separately so that the heavy ones are shared by every net
   path).
 * :func:`performance_stage`: latency, dynamic energy, leakage and figures of merit from the
   laid-out modules and the network's static tables (:mod:`dse.chip.layer_tables`: the cut and
-  the trace statistics of one structural key).
+  the trace statistics of one structural key). Its costliest table-sized part, the column
+  states' conductances, depends on six parameters only
+  (:func:`dse.traces.resistance.column_params`); the engine computes it once per distinct set
+  and passes it in as ``g_col``.
 """
 from __future__ import annotations
 
@@ -94,18 +97,20 @@ def hardware_stage(d: D.DesignArrays, fp: Floorplan, sub: SubArray, num_layers) 
 
 
 def performance_stage(d: D.DesignArrays, fp: Floorplan, hw: HardwareState, tables: LayerTables, num_layers,
-                      num_computation) -> dict:
+                      num_computation, g_col=None) -> dict:
     """Latency, energy, leakage and figures of merit of one point (manual §6-7; model map §2-6).
 
     ``tables``: the network's :class:`LayerTables` under this point's structural key (per-layer
     axes padded like ``fp``); ``num_layers`` the true layer count; ``num_computation`` operations
-    per image. Returns the chip metrics (0-d), the ``layer_*`` metrics and ``status`` (NO_LATENCY
-    where a chip metric is not finite).
+    per image; ``g_col`` the point's column-state conductances (L, K) if computed already
+    (:func:`dse.traces.resistance.column_conductance_entries`). Returns the chip
+    metrics (0-d), the ``layer_*`` metrics and ``status`` (NO_LATENCY where a chip metric is not
+    finite).
     """
     prm = make_params(d)
     tech = technology(prm)
     cell = memcell(prm)
-    out = chip_performance(tech, prm, cell, hw.sub, hw.chip, fp, tables, num_layers, num_computation)
+    out = chip_performance(tech, prm, cell, hw.sub, hw.chip, fp, tables, num_layers, num_computation, g_col)
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for k, v in out.items() if not k.startswith("layer_")]))
     out["status"] = jnp.where(finite, 0, S.NO_LATENCY).astype(jnp.int64)
     return out

@@ -3,15 +3,13 @@
 import os
 import pickle
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import dse
 from dse.accuracy import data as D
 from dse.accuracy import netfile, networks
-from dse.accuracy.train import CheckpointError, load_checkpoint, save_checkpoint, train
+from dse.accuracy.train import CheckpointError, load_checkpoint, train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -54,7 +52,6 @@ def test_tiny_training_writes_a_checkpoint(tiny_ckpt):
 
 
 def test_traces_round_trip_into_evaluate(tiny_ckpt, tmp_path):
-    from dse.accuracy.traces_export import export_traces
     from dse.cli.main import main
     from dse.traces import reader as R
 

@@ -70,3 +70,31 @@ def test_networks_share_the_hardware_compilation(tmp_path):
     ds = dse.evaluate(str(small), POINTS[:1])
     assert C.compiled_count("hardware") == n  # 3 and 8 layers share the 8-layer bucket
     assert ds.sizes["layer"] == 3 and np.isfinite(ds["area"].values[0])
+
+
+def test_shared_column_conductances_equal_each_point_own(monkeypatch):
+    """The engine computes the column states' conductances once per distinct set of column
+    parameters (batched, padded); each point's own computation agrees."""
+    import jax
+
+    from dse.tech.memcell import memcell
+    from dse.tech.params import make_params
+    from dse.traces.resistance import column_conductance_entries, column_params
+
+    pts = [dict(p, subarray=64, cell_bits=2, technode=t, adc_bits=a) for p in POINTS[1:2]
+           for t in (7, 5) for a in (3, 4, 5)] + [dict(POINTS[4], adc_bits=4)]
+    ev = E.Evaluation(load_network("vgg8"), encode(pts), batch_size=8)
+    assert len(np.unique(ev.col_index[:6])) == 2          # adc_bits do not enter the conductances
+    assert ev.key_index[6] != ev.key_index[0]             # another key, another group
+    g = ev._column_conductances(ev.col_index)
+    prm = make_params(encode(pts))
+    cp = column_params(memcell(prm), prm)
+    for i in range(len(pts)):
+        own = column_conductance_entries(ev.tables[ev.key_index[i]], **jax.tree_util.tree_map(lambda a: a[i], cp))
+        np.testing.assert_allclose(g[i], own, rtol=1e-13)
+        assert np.isfinite(g[i]).all() and g[i].max() > 0
+    # a cache smaller than the groups asked for at once: recomputed, same values
+    monkeypatch.setattr(E, "COLUMN_CACHE", 2)
+    ev._g_cache.clear()
+    np.testing.assert_array_equal(ev._column_conductances(ev.col_index[::-1]), g[::-1])
+    assert len(ev._g_cache) == len(np.unique(ev.col_index))

@@ -5,7 +5,6 @@ NeuroSim V1.4 (numbers only) after initialising each node / roadmap at 300 K
 (conventional transistors). ``name@T`` is a current table at T kelvin.
 """
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 

@@ -87,10 +87,12 @@ def clock(sub, tech, prm, cell, timing=None):
 # ---------------------------------------------------------------------------------------------
 # per-layer evaluation of one design point
 # ---------------------------------------------------------------------------------------------
-def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq, timing=None):
+def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq, timing=None, g_col=None):
     """Per-layer figures of one design point (latencies in cycles when synchronous).
 
-    ``chip``: :class:`dse.chip.chip.ChipArea`; ``fp``: the floorplan; ``tb``: :class:`LayerTables`.
+    ``chip``: :class:`dse.chip.chip.ChipArea`; ``fp``: the floorplan; ``tb``: :class:`LayerTables`;
+    ``g_col``: the column states' conductances (L, K) if computed already
+    (:func:`dse.traces.resistance.column_conductance_entries`).
     Returns :class:`dse.chip.aggregate.LayerFigures` (latencies not yet scaled by the period).
     """
     f = lambda x: jnp.asarray(x, jnp.float64)  # noqa: E731
@@ -120,7 +122,7 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
     # energy of the reads: linear in the active rows plus the ADC conversions on the column states
     terms = read_energy_terms(sub, tech, prm, cell)
     reads_m, nsum_m = f(tb.reads_m), f(tb.nsum_m)
-    r_col = column_resistance_entries(tb, cell, prm, sub.res_cell_access)   # (L, K)
+    r_col = column_resistance_entries(tb, cell, prm, sub.res_cell_access, g_col)   # (L, K)
     g = adc_column_energy(sub, tech, prm, r_col)
     w = f(tb.weight) * tb.state_valid
     conv_par = jnp.sum(jnp.where(w > 0, w * g, 0.0), -1)
@@ -360,7 +362,8 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
     )
 
 
-def chip_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, num_layers, num_computation) -> dict:
+def chip_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, num_layers, num_computation,
+                     g_col=None) -> dict:
     """Clock pass, per-layer evaluation and aggregation: the conformance latency/energy metrics.
 
     ``tech``, ``prm``, ``cell``, ``sub`` (subarray), ``chip`` (:class:`dse.chip.chip.ChipArea`) and
@@ -368,11 +371,11 @@ def chip_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, num_layers
     arrays). ``num_layers``:
     the network's true layer count; ``num_computation``: operations per image. Returns the chip
     metrics (0-d) and the ``layer_*`` metrics ((L,)), SI units; ``clock_period`` is 0 in
-    asynchronous mode.
+    asynchronous mode. ``g_col``: see :func:`layer_performance`.
     """
     timing = subarray_timing(sub, tech, prm, cell)
     period, freq = clock(sub, tech, prm, cell, timing)
-    lf = layer_performance(tech, prm, cell, sub, chip, fp, tb, freq, timing)
+    lf = layer_performance(tech, prm, cell, sub, chip, fp, tb, freq, timing, g_col)
     sync = prm.synchronous > 0
     scale = jnp.where(sync, period, 1.0)
     lf = dataclasses.replace(lf, **{k: getattr(lf, k) * scale for k in

@@ -103,7 +103,6 @@ def buffer(tech, prm, cell, num_bit, interface_width, num_interface, unit_wire_r
     integers); ``sram`` (traced 0/1) picks SRAM macro or register file. Laid out
     ``new_width`` wide if given, else ``new_height`` high (m)."""
     F = tech.feature_size
-    hstd = std_height(tech)
     nb = jnp.trunc(f64(num_bit))
     iw = jnp.trunc(f64(interface_width))
     is_sram = f64(sram) != 0

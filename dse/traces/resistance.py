@@ -23,7 +23,8 @@ import numpy as np
 
 from dse import design as D
 
-__all__ = ["column_resistance", "replay_column_resistance", "replay_layer_sum"]
+__all__ = ["column_resistance", "column_params", "column_conductance_entries", "column_resistance_entries",
+           "replay_column_resistance", "replay_layer_sum"]
 
 
 def _f(x):
@@ -148,41 +149,61 @@ def _mean_inverse(b, h):
     return jnp.where(small, (1.0 + t * t / 3.0) / b, 0.5 * jnp.log1p(2.0 * t_safe / (1.0 - t_safe)) / (t_safe * b))
 
 
-def column_resistance_entries(ent, cell, prm, res_cell_access=0.0):
-    """Column resistance (ohm) of reduced column states given as flat (state, level) entries.
+def column_params(cell, prm) -> dict:
+    """The design parameters the per-state column conductances depend on (arrays with the batch
+    shape): ``g_max``, ``g_min`` (S), ``top`` (highest level, ``2**cell_bit - 1``), ``r_access``
+    (ohm, the 1T1R access transistor, else 0), ``r_row``, ``r_col`` (ohm per cell of wire). Points
+    that agree on these share :func:`column_conductance_entries`."""
+    one_t_one_r = (cell.mem_cell_type == D.RRAM) & (getattr(cell, "access_type", D.ACCESS_1T1R) == D.ACCESS_1T1R)
+    shape = jnp.shape(prm.max_conductance)
+    b = lambda x: jnp.broadcast_to(_f(x), shape)  # noqa: E731
+    return dict(g_max=b(prm.max_conductance), g_min=b(prm.min_conductance), top=b(2.0 ** _f(prm.cell_bit) - 1.0),
+                r_access=b(jnp.where(one_t_one_r, cell.resistance_access, 0.0)),
+                r_row=b(prm.wire_resistance_row), r_col=b(prm.wire_resistance_col))
 
-    The same model as :func:`column_resistance`, with each state's non-empty levels listed as
-    entries so that cells with few levels do not pay for the widest level axis. ``ent`` has
-    per-state arrays ``(..., K)`` ``state_n`` (active rows), ``col_mean``, ``state_first`` and
-    ``state_stop`` (the state's entries are ``state_first <= e < state_stop``: entries are sorted
-    by state) and per-entry arrays ``(..., E)`` ``ent_level`` (level ``d``), ``ent_count`` (active
-    cells at that level), ``ent_pos`` (mean ``u = N - i``), ``ent_spread``, ``ent_valid`` and
-    ``ent_state`` (its state). Leading axes (e.g. layers) are shared; design parameters are 0-d
-    (one point; ``jax.vmap`` for batches). Returns ``(..., K)``.
 
-    A state's conductance is a difference of prefix sums over its entries (a scan and two
-    gathers of table indices: on CPU several times faster than a scatter per point).
+def column_conductance_entries(ent, g_max, g_min, top, r_access, r_row, r_col):
+    """Summed cell conductance (S) of each reduced column state of a 1T1R / FeFET array, from its
+    (state, level) entries, shape ``(..., K)`` (the model of :func:`column_resistance`, before
+    the parallel / sequential divisor). Parameters as :func:`column_params` gives them, 0-d (one
+    point; ``jax.vmap`` for batches).
+
+    ``ent`` has per-state arrays ``(..., K)`` ``col_mean``, ``state_first`` and ``state_stop``
+    (the state's entries are ``state_first <= e < state_stop``: entries are sorted by state) and
+    per-entry arrays ``(..., E)`` ``ent_level`` (level ``d``), ``ent_count`` (active cells at that
+    level), ``ent_pos`` (mean ``u = N - i``), ``ent_spread``, ``ent_valid`` and ``ent_state``.
+    A state's conductance is a difference of prefix sums over its entries (a scan and two gathers
+    of table indices: on CPU several times faster than a scatter per point).
     """
-    n = _f(ent.state_n)
-    mem = cell.mem_cell_type
-    rrow, rcol = _f(prm.wire_resistance_row), _f(prm.wire_resistance_col)
-    r_sram = 1.0 / (n * (1.0 / (_f(res_cell_access) + rcol)))
-    gmax, gmin = _f(prm.max_conductance), _f(prm.min_conductance)
-    top = 2.0 ** _f(prm.cell_bit) - 1.0
     lev = _f(ent.ent_level)
-    g_lev = lev / jnp.where(top > 0, top, 1.0) * (gmax - gmin) + gmin
-    one_t_one_r = (mem == D.RRAM) & (getattr(cell, "access_type", D.ACCESS_1T1R) == D.ACCESS_1T1R)
-    a = 1.0 / g_lev + jnp.where(one_t_one_r, cell.resistance_access, 0.0)
+    g_lev = lev / jnp.where(top > 0, top, 1.0) * (g_max - g_min) + g_min
+    a = 1.0 / g_lev + r_access
     # table-only terms (not batched under vmap): the state's mean column, the spread's scale
     jm = jnp.take_along_axis(_f(ent.col_mean), jnp.asarray(ent.ent_state), axis=-1)
     cnt = _f(ent.ent_count)
     hs = jnp.sqrt(3.0 * _f(ent.ent_spread) / jnp.where(cnt > 0, cnt, 1.0))
-    b = a + jm * rrow + _f(ent.ent_pos) * rcol
-    contrib = jnp.where(jnp.asarray(ent.ent_valid), cnt * _mean_inverse(b, rcol * hs), 0.0)
+    b = a + jm * r_row + _f(ent.ent_pos) * r_col
+    contrib = jnp.where(jnp.asarray(ent.ent_valid), cnt * _mean_inverse(b, r_col * hs), 0.0)
     csum = jax.lax.associative_scan(jnp.add, contrib, axis=-1)
     csum = jnp.concatenate([jnp.zeros_like(csum[..., :1]), csum], axis=-1)
-    g_col = (jnp.take_along_axis(csum, jnp.asarray(ent.state_stop), axis=-1)
-             - jnp.take_along_axis(csum, jnp.asarray(ent.state_first), axis=-1))
+    return (jnp.take_along_axis(csum, jnp.asarray(ent.state_stop), axis=-1)
+            - jnp.take_along_axis(csum, jnp.asarray(ent.state_first), axis=-1))
+
+
+def column_resistance_entries(ent, cell, prm, res_cell_access=0.0, g_col=None):
+    """Column resistance (ohm) of reduced column states given as flat (state, level) entries.
+
+    The same model as :func:`column_resistance`, with each state's non-empty levels listed as
+    entries so that cells with few levels do not pay for the widest level axis (see
+    :func:`column_conductance_entries`; ``ent`` also needs ``state_n``, the active rows). ``g_col``:
+    that function's result if already computed (points sharing :func:`column_params` share it).
+    Leading axes (e.g. layers) are shared; design parameters are 0-d. Returns ``(..., K)``.
+    """
+    n = _f(ent.state_n)
+    mem = cell.mem_cell_type
+    r_sram = 1.0 / (n * (1.0 / (_f(res_cell_access) + _f(prm.wire_resistance_col))))
+    if g_col is None:
+        g_col = column_conductance_entries(ent, **column_params(cell, prm))
     divisor = jnp.where(prm.parallel_read == 1, prm.num_add, n)
     r_1t1r = 1.0 / (g_col / divisor)
     return jnp.where(mem == D.SRAM, r_sram, r_1t1r)
