@@ -54,7 +54,7 @@ def num_adder_each_tree(num_subcore_row, num_adder_bit):
 def _stage_axis(shape):
     """Stage indices 0 .. MAX_STAGES - 1 (float) on a leading axis broadcasting against ``shape``
     (one vectorized expression instead of an unrolled loop: a smaller program to compile). A numpy
-    constant, so that powers of two of it are exact (XLA's ``pow`` is not)."""
+    constant, so that its powers of two are constants too."""
     return np.arange(MAX_STAGES, dtype=np.float64).reshape((-1,) + (1,) * len(shape))
 
 

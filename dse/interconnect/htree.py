@@ -96,8 +96,7 @@ def htree(tech, prm, num_row, num_col, delay_tolerance, bus_width, unit_height, 
 def _level_axis(shape, first: int = 0):
     """Level indices ``first .. MAX_LEVELS - 1`` (float) on a leading axis, ready to broadcast
     against arrays of ``shape``: the levels are one vectorized expression, not an unrolled loop
-    (a smaller program to compile). A numpy constant, so that powers of two of it are exact
-    (XLA's ``pow`` is not)."""
+    (a smaller program to compile). A numpy constant, so that its powers of two are constants too."""
     return np.arange(first, MAX_LEVELS, dtype=np.float64).reshape((-1,) + (1,) * len(shape))
 
 
