@@ -13,7 +13,7 @@ import xarray as xr
 
 from dse.search.pareto import hypervolume, pareto_mask
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cli_helpers import REPO, dse_cli  # tests/ is on sys.path
 TINY = "/work/shared/conformance/networks/tiny.csv"
 
 STUDY = f"""
@@ -34,14 +34,6 @@ optimize:
   batch: {{batch}}
   seed: 3
 """
-
-
-def dse_cli(*args, env=None, check=True):
-    e = dict(os.environ, **(env or {}))
-    r = subprocess.run([sys.executable, "-m", "dse", *args], capture_output=True, text=True, cwd=REPO, env=e)
-    if check and r.returncode != 0:
-        raise AssertionError(f"dse {' '.join(args)} exited {r.returncode}:\n{r.stdout}\n{r.stderr}")
-    return r
 
 
 def study_file(tmp_path, trials=24, batch=8, name="s.yaml"):

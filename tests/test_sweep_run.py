@@ -1,14 +1,12 @@
 """`dse run` end to end: results, interruption and resume, show, plot, estimate."""
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import xarray as xr
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cli_helpers import dse_cli  # tests/ is on sys.path
 
 SWEEP = """
 network: vgg8
@@ -22,14 +20,6 @@ grid:
   parallel_read: [32, 128]
 where: [parallel_read <= subarray]
 """
-
-
-def dse_cli(*args, env=None, check=True):
-    e = dict(os.environ, **(env or {}))
-    r = subprocess.run([sys.executable, "-m", "dse", *args], capture_output=True, text=True, cwd=REPO, env=e)
-    if check and r.returncode != 0:
-        raise AssertionError(f"dse {' '.join(args)} exited {r.returncode}:\n{r.stdout}\n{r.stderr}")
-    return r
 
 
 @pytest.fixture(scope="module")

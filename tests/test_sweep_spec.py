@@ -1,13 +1,10 @@
 """Sweep files: validation messages (file, key, what is allowed) and point generation."""
 import os
-import subprocess
-import sys
 
 import pytest
 
+from cli_helpers import REPO, dse_cli  # tests/ is on sys.path
 from dse.sweep.spec import SweepError, load_sweep
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def write(tmp_path, text, name="s.yaml"):
@@ -45,15 +42,14 @@ def test_bad_sweep_files_name_file_and_key(tmp_path, text, fragments):
 
 def test_cli_reports_bad_file_with_exit_status_2_and_no_traceback(tmp_path):
     path = write(tmp_path, "network: vgg8\ngrid: {technode: [4]}\n")
-    r = subprocess.run([sys.executable, "-m", "dse", "run", path], capture_output=True, text=True, cwd=REPO)
+    r = dse_cli("run", path, check=False)
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
     assert "'technode' = 4" in r.stderr and path in r.stderr
 
 
 def test_missing_sweep_file_exit_2(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "dse", "run", str(tmp_path / "none.yaml")], capture_output=True,
-                       text=True, cwd=REPO)
+    r = dse_cli("run", str(tmp_path / "none.yaml"), check=False)
     assert r.returncode == 2 and "cannot read the sweep file" in r.stderr and "Traceback" not in r.stderr
 
 

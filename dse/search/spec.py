@@ -32,12 +32,12 @@ import json
 import os
 from typing import Any
 
-import yaml
 
 from dse.design import KNOBS
 from dse.metrics import METRICS, higher_is_better
 from dse.search.space import SearchSpace, parse_space
-from dse.sweep.spec import _accuracy_section, TOP_KEYS, common_keys, Condition, SweepError, _dym, _parse_condition
+from dse.sweep.spec import (_accuracy_section, TOP_KEYS, common_keys, Condition, SweepError, _dym, _parse_condition,
+                             read_document)
 from dse.units import UnitError, parse_quantity
 
 OPT_KEYS = ("space", "objectives", "constraints", "sampler", "trials", "batch", "population", "seed", "storage",
@@ -164,21 +164,7 @@ def _constraint(text: Any, where: str) -> Condition:
 def load_study(path: str, *, output: str | None = None, **overrides: Any) -> StudySpec:
     """Read and validate a study file. ``overrides`` (trials, batch, sampler, seed, storage,
     study, population) replace the file's ``optimize`` values where not None."""
-    try:
-        with open(path) as f:
-            text = f.read()
-    except OSError as e:
-        raise SweepError(f"{path}: cannot read the study file ({e.strerror})") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise SweepError(f"{path}: not valid YAML: {e}") from None
-    allowed = tuple(dict.fromkeys(TOP_KEYS + ("optimize",)))
-    if not isinstance(doc, dict):
-        raise SweepError(f"{path}: expected a mapping with keys {', '.join(allowed)}")
-    for k in doc:
-        if k not in allowed:
-            raise SweepError(f"{path}: unknown key '{k}'{_dym(k, allowed)}; allowed: {', '.join(allowed)}")
+    doc, text = read_document(path, "study", tuple(dict.fromkeys(TOP_KEYS + ("optimize",))))
     base = os.path.dirname(os.path.abspath(path))
     network, traces, fixed = common_keys(doc, path, base)
 

@@ -185,22 +185,30 @@ def common_keys(doc: dict, path: str, base: str):
     return network, traces, fixed
 
 
-def load_sweep(path: str, *, output: str | None = None) -> Sweep:
-    """Read and validate a sweep file (no computation)."""
+def read_document(path: str, what: str, allowed: tuple[str, ...]) -> tuple[dict, str]:
+    """The top-level mapping of the YAML ``what`` file (sweep, study) at ``path`` and its text;
+    a clear :class:`SweepError` if it cannot be read, is not YAML or not a mapping, or has a key
+    outside ``allowed`` (with a did-you-mean)."""
     try:
         with open(path) as f:
             text = f.read()
     except OSError as e:
-        raise SweepError(f"{path}: cannot read the sweep file ({e.strerror})") from None
+        raise SweepError(f"{path}: cannot read the {what} file ({e.strerror})") from None
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise SweepError(f"{path}: not valid YAML: {e}") from None
     if not isinstance(doc, dict):
-        raise SweepError(f"{path}: expected a mapping with keys {', '.join(TOP_KEYS)}")
+        raise SweepError(f"{path}: expected a mapping with keys {', '.join(allowed)}")
     for k in doc:
-        if k not in TOP_KEYS:
-            raise SweepError(f"{path}: unknown key '{k}'{_dym(k, TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}")
+        if k not in allowed:
+            raise SweepError(f"{path}: unknown key '{k}'{_dym(k, allowed)}; allowed: {', '.join(allowed)}")
+    return doc, text
+
+
+def load_sweep(path: str, *, output: str | None = None) -> Sweep:
+    """Read and validate a sweep file (no computation)."""
+    doc, text = read_document(path, "sweep", TOP_KEYS)
     base = os.path.dirname(os.path.abspath(path))
 
     network, traces, fixed = common_keys(doc, path, base)
