@@ -82,10 +82,16 @@ def _spec(x):
     return jax.ShapeDtypeStruct(x.shape, x.dtype) if hasattr(x, "shape") else x
 
 
+def _key(name: str, fn: Callable, args) -> tuple:
+    """Cache key of a stage: its name, the function's ``dse_key`` attribute (static configuration
+    that the argument shapes do not show, if any) and the arguments' signature."""
+    return (name, getattr(fn, "dse_key", None), _signature(args))
+
+
 def lower_async(name: str, fn: Callable, *args) -> cf.Future:
     """Start lowering ``jax.jit(fn)`` for arguments shaped like ``args`` (arrays or
     ``ShapeDtypeStruct``); a future of the ``Lowered`` (its ``out_info`` gives the output shapes)."""
-    key = (name, _signature(args))
+    key = _key(name, fn, args)
     with _LOCK:
         fut = _LOWERED.get(key)
         if fut is None:
@@ -97,7 +103,7 @@ def lower_async(name: str, fn: Callable, *args) -> cf.Future:
 def compile_async(name: str, fn: Callable, *args) -> cf.Future:
     """Start compiling ``jax.jit(fn)`` for arguments shaped like ``args``; returns a future of the
     compiled executable (one per signature, shared)."""
-    key = (name, _signature(args))
+    key = _key(name, fn, args)
     with _LOCK:
         fut = _FUTURES.get(key)
         if fut is not None:

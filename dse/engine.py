@@ -1,16 +1,19 @@
 """Batching, compilation and datasets behind ``dse.evaluate(network, points, traces=None)``.
 
 Points are encoded into arrays (:mod:`dse.design`), padded to a fixed batch
-shape, and pushed through the three stages of the per-point model (:mod:`dse.model`),
-each lifted to batches with ``jax.vmap`` and compiled ahead of time (:mod:`dse.compile`):
-the floorplan once per network, the area stage once per batch shape for every network, the
-performance stage once per table shape. :class:`Evaluation` holds what is static for a set of
-points (floorplans, structural keys, reduced traces). Infeasible points never raise: they
-carry a non-empty ``error`` string.
+shape, and pushed through the stages of the per-point model (:mod:`dse.model`), each lifted
+to batches with ``jax.vmap`` and compiled ahead of time (:mod:`dse.compile`): the floorplan once
+per network, the subarray and area stages once per batch shape for every network, the
+performance stage once per table shape (its per-point inputs packed into two matrices,
+:class:`dse.pytree.Packing`). :class:`Evaluation` holds what is static for a set of points
+(floorplans, structural keys, reduced traces). Infeasible points never raise: they carry a
+non-empty ``error`` string.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 from typing import Any, Iterable, Mapping, Sequence
 
 import jax
@@ -22,6 +25,7 @@ from dse import compile as C
 from dse import design, status
 from dse.metrics import AREA_LAYER_METRICS, AREA_METRICS, METRICS, PERF_LAYER_METRICS, PERF_METRICS
 from dse.network import Network, layers_tuple, load_network
+from dse.pytree import Packing
 
 DEFAULT_BATCH = 1024
 AREA_NAMES = frozenset(AREA_METRICS + AREA_LAYER_METRICS)
@@ -71,12 +75,21 @@ def _hardware_fn():
     return jax.vmap(hardware_stage, in_axes=(0, 0, 0, None))
 
 
-@functools.lru_cache(maxsize=1)
-def _performance_fn():
-    """The batched performance stage (tables shared by the batch; compiled once per table shape)."""
+@functools.lru_cache(maxsize=8)
+def _performance_fn(points: Packing, states: Packing):
+    """The batched performance stage on packed inputs (tables shared by the batch; compiled once per
+    table shape): ``points`` packs the encoded points and floorplans, ``states`` the area stage's
+    module states."""
     from dse.model import performance_stage
 
-    return jax.vmap(performance_stage, in_axes=(0, 0, 0, None, None, None, 0))
+    stage = jax.vmap(performance_stage, in_axes=(0, 0, 0, None, None, None, 0))
+
+    def fn(pts, sts, tables, num_layers, num_computation, g_col):
+        d, fp = points.unpack(pts)
+        return stage(d, fp, states.unpack(sts), tables, num_layers, num_computation, g_col)
+
+    fn.dse_key = (points, states)
+    return fn
 
 
 @functools.lru_cache(maxsize=1)
@@ -87,9 +100,18 @@ def _column_fn():
     return jax.vmap(column_conductance_entries, in_axes=(None,) + (0,) * 6)
 
 
-def _resized(specs, n: int):
-    """Shape structs with the leading (batch) axis set to ``n``."""
-    return jax.tree_util.tree_map(lambda s: jax.ShapeDtypeStruct((n,) + tuple(s.shape[1:]), s.dtype), specs)
+@contextlib.contextmanager
+def _without_cycle_collection():
+    """Python's cycle collector paused: evaluation allocates many short-lived arrays (no cycles), and
+    each full collection walks every object the compilations left (about 0.13 s each, several per
+    pass over the main job's grid, a fifth of its evaluation time)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _pad_layers(fp, num_layers: int, bucket: int):
@@ -105,12 +127,6 @@ def _pad(arr: np.ndarray, size: int) -> np.ndarray:
     if arr.shape[0] == size:
         return arr
     return np.concatenate([arr, np.repeat(arr[-1:], size - arr.shape[0], axis=0)])
-
-
-def _take(tree, idx: np.ndarray, size: int):
-    """Rows ``idx`` of every leaf, padded to ``size`` rows by repeating the last one."""
-    idx = np.concatenate([idx, np.repeat(idx[-1:], size - len(idx))]) if len(idx) < size else idx
-    return jax.tree_util.tree_map(lambda leaf: leaf[idx], tree)
 
 
 #: (column state, level) entries kept per layer for the ADC energy (:func:`dse.traces.network_keys`)
@@ -167,6 +183,7 @@ class Evaluation:
         self._nl = jnp.asarray(float(self.num_layers))
         self._ncomp = jnp.asarray(float(net.num_computation))
         enc0, fp0 = self._chunk(0, min(batch_size, self.n))
+        self._points = Packing.of((enc0, fp0))
         self._sub = None if keys_only else C.compile_async("subarray", _subarray_fn(), enc0)
         self._hw = None if keys_only else self._start_hardware(enc0, fp0)
         self._perf = None
@@ -268,15 +285,18 @@ class Evaluation:
         return C.on_big_stack_async(job)
 
     def _start_performance(self, tables, enc0, fp0):
-        """Compile the performance stage for tables shaped like ``tables`` (a future)."""
+        """Compile the performance stage for tables shaped like ``tables``: a future of the executable
+        and the :class:`~dse.pytree.Packing` of the area stage's module states it takes."""
         pb = PERF_BATCH
 
         def job():
             low = C.lower_async("hardware", _hardware_fn(), *self._hardware_args(enc0, fp0))
-            state = _resized(low.result().out_info[1], pb)
+            states = Packing.of(low.result().out_info[1])
+            spec = lambda w: jax.ShapeDtypeStruct((pb, w), np.float64)  # noqa: E731
             g_col = jax.ShapeDtypeStruct((pb,) + tuple(tables.weight.shape), np.float64)
-            return C.compile_async("performance", _performance_fn(), _resized(enc0, pb), _resized(fp0, pb), state,
-                                   tables, self._nl, self._ncomp, g_col).result()
+            exe = C.compile_async("performance", _performance_fn(self._points, states), spec(self._points.width),
+                                  spec(states.width), tables, self._nl, self._ncomp, g_col).result()
+            return exe, states
         return C.on_big_stack_async(job)
 
     def _chunk(self, s0: int, m: int, rows: np.ndarray | None = None):
@@ -295,23 +315,27 @@ class Evaluation:
     def run(self, start: int = 0, stop: int | None = None, callback=None, rows=None) -> dict[str, np.ndarray]:
         """Metrics of points ``start:stop`` (or of the indices ``rows``) as numpy arrays (N, ...), in
         fixed-shape batches."""
+        with _without_cycle_collection():
+            return self._run(start, stop, callback, rows)
+
+    def _run(self, start, stop, callback, rows):
         rows = np.arange(start, self.n if stop is None else stop) if rows is None else np.asarray(rows)
         size = self.batch_size
         sub_fn, hw_fn = self._sub.result(), self._hw.result()
-        perf_fn = self._perf.result() if self._perf is not None else None
+        perf_fn, states_packing = self._perf.result() if self._perf is not None else (None, None)
         nl, ncomp = self._nl, self._ncomp
         parts: list[dict[str, np.ndarray]] = []
         for s0 in range(0, len(rows), size):
             sel = rows[s0:s0 + size]
             m = len(sel)
             enc, fp = self._chunk(0, m, sel)
-            area, hw = hw_fn(enc, fp, sub_fn(enc), nl)
-            hw = jax.tree_util.tree_map(np.asarray, hw)    # host copies: cheap row gathers below
+            area, states = hw_fn(enc, fp, sub_fn(enc), nl)
             out = {k: np.asarray(v)[:m] for k, v in area.items()}
             out["status"] = out["status"] | self.key_status[sel]
-            if perf_fn is not None:
-                out.update(self._performance(enc, fp, hw, self.key_index[sel], self.col_index[sel], out["status"],
-                                             perf_fn, nl, ncomp))
+            if perf_fn is not None:     # packed on the host: a performance call's points are one row gather
+                out.update(self._performance(self._points.pack((enc, fp)), states_packing.pack(states),
+                                             self.key_index[sel], self.col_index[sel], out["status"], perf_fn, nl,
+                                             ncomp))
             if self.performance:
                 for k in PERF_METRICS + PERF_LAYER_METRICS:   # no feasible point: NaN columns
                     if k not in out:
@@ -322,25 +346,27 @@ class Evaluation:
                 callback(m)
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
-    def _performance(self, enc, fp, hw, key_index, col_index, area_status, perf_fn, nl, ncomp):
+    def _performance(self, points, states, key_index, col_index, area_status, perf_fn, nl, ncomp):
         m = len(key_index)
         res: dict[str, np.ndarray] = {}
         perf_status = np.zeros(m, np.int64)
+        calls = []      # dispatched first, read back after: the host prepares a call while the last one runs
         for u in np.unique(key_index[(key_index >= 0) & (area_status == 0)]):
             rows = np.flatnonzero((key_index == u) & (area_status == 0))
             for b0 in range(0, len(rows), PERF_BATCH):
                 idx = rows[b0:b0 + PERF_BATCH]
-                args = _take((enc, fp, hw), idx, PERF_BATCH)
-                g_col = self._column_conductances(_pad(col_index[idx], PERF_BATCH))
-                out = perf_fn(*args, self.tables[u], nl, ncomp, g_col)
-                for k, v in out.items():
-                    v = np.asarray(v)[:len(idx)]
-                    if k == "status":
-                        perf_status[idx] = v
-                        continue
-                    if k not in res:
-                        res[k] = np.full((m,) + v.shape[1:], np.nan)
-                    res[k][idx] = v
+                padded = _pad(idx, PERF_BATCH)
+                g_col = self._column_conductances(col_index[padded])
+                calls.append((idx, perf_fn(points[padded], states[padded], self.tables[u], nl, ncomp, g_col)))
+        for idx, out in calls:
+            for k, v in out.items():
+                v = np.asarray(v)[:len(idx)]
+                if k == "status":
+                    perf_status[idx] = v
+                    continue
+                if k not in res:
+                    res[k] = np.full((m,) + v.shape[1:], np.nan)
+                res[k][idx] = v
         res["status"] = area_status | perf_status
         return res
 

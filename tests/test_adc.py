@@ -14,7 +14,7 @@ import pytest
 
 from dse.circuits.multilevel_sa_encoder import log2_exact, multilevel_sa_encoder
 from dse.circuits.multilevel_sense_amp import (column_latency_table, column_power, mlsa_latency,
-                                               multilevel_sense_amp, reference_resistance)
+                                               mlsa_reference_power, multilevel_sense_amp, reference_resistance)
 from dse.circuits.sar_adc import column_energy, sar_adc, sar_latency
 from dse.design import encode
 from dse.tech.params import make_params
@@ -154,6 +154,38 @@ def test_reference_ladder_and_latency():
     _close(reference_resistance(m, m.num_ref - 1), float(m.r_ref_last[0]))
     lat = max(float(column_latency_table(m, prm, m.r_ref_1)[0]), float(column_latency_table(m, prm, m.r_ref_last)[0]))
     _close(mlsa_latency(m, prm, 4.0, 2.0), lat * 8 if point["sense"] == "current" else 8e-9)
+
+
+@pytest.mark.parametrize("case", [0, 3, 5])   # HP current sensing, LSTP current sensing, voltage sensing
+def test_reference_ladder_power_stepped_sum_equals_full_sum(case):
+    """The ladder's static power, summed in steps of 64 columns only as far as the ladder goes, equals
+    the plain sum over its inner columns 1 .. L - 3, for ladders ending inside, at and past a step,
+    up to 1024 levels; inside ``jax.vmap`` a batch with different ladders gives each its own sum."""
+    point, inp = MLSA_CASES[case][0], MLSA_CASES[case][1]
+    tech, prm = _setup(point)
+    n, _, par = _adc_inputs(prm, point)
+    r_start = (inp["res_cell_access"] if point["memcell"] == "sram" else point["r_on"]) / point["parallel_read"]
+    one = lambda t: jax.tree_util.tree_map(lambda a: jnp.asarray(a).reshape(-1)[0], t)  # noqa: E731
+    prm1 = one(prm)
+    levels = [4.0, 8.0, 64.0, 66.0, 67.0, 128.0, 256.0, 1024.0]
+    ladders, got = [], []
+    for lv in levels:
+        m = one(multilevel_sense_amp(tech, prm, num_col=n, level_output=lv, parallel=float(par),
+                                     current_mode=prm.current_mode, r_start_parallel=r_start,
+                                     array_height=inp["array_height"], array_width_unit=inp["array_width_unit"],
+                                     column_cap=inp["column_cap"], width_array=inp["width_array"]))
+        want = sum(float(column_power(m, prm1, reference_resistance(m, i))) for i in range(1, int(lv) - 2))
+        want /= float(m.dumcolshared)
+        ladders.append(m)
+        got.append(float(mlsa_reference_power(m, prm1)))
+        if point["sense"] == "voltage":
+            assert want == 0.0 and got[-1] == 0.0
+        else:
+            assert want > 0
+            np.testing.assert_allclose(got[-1], want, rtol=1e-12)
+    batch = jax.tree_util.tree_map(lambda *a: jnp.stack(a), *ladders)
+    prms = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (len(levels),) + jnp.shape(a)), prm1)
+    np.testing.assert_allclose(np.asarray(jax.vmap(mlsa_reference_power)(batch, prms)), got, rtol=1e-12)
 
 
 def test_log2_exact_at_powers_of_two():

@@ -119,3 +119,96 @@ def test_conformance_chip_metrics(pid):
     for k in ("layer_latency_adc", "layer_latency_accum", "layer_latency_other", "layer_energy_adc",
               "layer_energy_accum", "layer_energy_other"):
         np.testing.assert_allclose(np.asarray(out[k])[:-1], e[k][:-1], rtol=2e-4, atol=1e-30, err_msg=k)
+
+
+def _small_network_point(point):
+    """(sub, tech, prm, cell, tables) of one point on the small conformance network, its tables
+    padded as the engine pads them."""
+    import jax
+
+    from dse import design as D
+    from dse import traces as T
+    from dse.array.subarray import subarray
+    from dse.chip.floorplan import floorplan
+    from dse.chip.layer_tables import bucket_shapes, layer_tables, stack_tables
+    from dse.network import layers_tuple, load_network
+    from dse.tech.memcell import memcell
+    from dse.tech.params import make_params
+    from dse.tech.technology import technology
+
+    net = load_network(os.path.join(CONF, "networks", "small.csv"))
+    prm = jax.tree_util.tree_map(lambda x: x[0] if np.ndim(x) else x, make_params(D.encode([point])))
+    tech, cell = technology(prm), memcell(prm)
+    sub = subarray(tech, prm, cell)
+    lay = layers_tuple(net)
+    fp = floorplan(prm, lay)
+    folder = os.path.join(CONF, "traces", "small")
+    tb = layer_tables(net, [T.layer_stats(folder, net, i, T.stats_key_from_floorplan(fp, prm, i))
+                            for i in range(len(lay))])
+    tb = jax.tree_util.tree_map(lambda a: a[0], stack_tables([tb], bucket_shapes([tb.shapes()], 8)))
+    return sub, tech, prm, cell, tb
+
+
+@pytest.mark.skipif(not os.path.isdir(os.path.join(CONF, "traces", "small")), reason="conformance traces missing")
+@pytest.mark.parametrize("kw", [
+    dict(memcell="rram", mode="parallel", cell_bits=2, adc="mlsa", roadmap="lstp"),
+    dict(memcell="fefet", mode="parallel", cell_bits=1, adc="sar", roadmap="hp", technode=45),
+    dict(memcell="sram", mode="parallel", cell_bits=1, adc="mlsa", roadmap="hp"),
+])
+def test_conversion_energy_sums_in_steps_equal_full_sums(kw):
+    """The ADC conversion energies of the column states, summed per layer in steps of 32 states up
+    to the key's widest layer, equal the plain sums over the whole padded state axis (tables padded
+    as the engine pads them, layers with more and fewer states than one step)."""
+    import jax
+
+    from dse.array.subarray_performance import adc_column_energy
+    from dse.chip.performance import STATE_CHUNK, _conversion_energy_sums
+    from dse.traces.resistance import column_resistance_entries
+
+    point = dict(technode=22, subarray=64, parallel_read=16, adc_bits=5, r_on=20000.0, on_off=10.0)
+    point.update(kw)
+    sub, tech, prm, cell, tb = _small_network_point(point)
+    counts = np.asarray(tb.state_valid).sum(-1)
+    assert tb.weight.shape[-1] % STATE_CHUNK == 0 and tb.weight.shape[-1] > counts.max()
+    r = column_resistance_entries(tb, cell, prm, sub.res_cell_access)
+    e = np.asarray(adc_column_energy(sub, tech, prm, r))
+    w = np.where(np.asarray(tb.state_valid), np.asarray(tb.weight), 0.0)
+    want_par = np.sum(np.where(w > 0, w * e, 0.0), -1)
+    want_seq = np.sum(np.where(w > 0, w * np.asarray(tb.state_n) * e, 0.0), -1)
+    got_par, got_seq = (np.asarray(x) for x in jax.jit(_conversion_energy_sums)(sub, tech, prm, cell, tb))
+    np.testing.assert_allclose(got_par, want_par, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(got_seq, want_seq, rtol=1e-13, atol=0)
+    assert (want_par[counts > 0] > 0).all()
+
+
+@pytest.mark.skipif(not os.path.isdir(os.path.join(CONF, "traces", "small")), reason="conformance traces missing")
+@pytest.mark.parametrize("kw", [
+    dict(memcell="rram", mode="parallel", subarray=128, parallel_read=64, synchronous=False),
+    dict(memcell="sram", mode="sequential", subarray=128, parallel_read=128, synchronous=True),
+    dict(memcell="fefet", mode="parallel", subarray=256, parallel_read=256, synchronous=True, cell_bits=2),
+])
+def test_histogram_latencies_in_steps_equal_full_products(kw):
+    """The reads' latency per active-row histogram, summed in steps of 32 active-row counts up to the
+    key's largest count, equals the product of the whole padded histogram with the read latency on
+    the full grid of counts (ADC, accumulation and other parts; cycles and seconds)."""
+    import jax
+    import jax.numpy as jnp
+
+    from dse.array.subarray_performance import subarray_read_latency, subarray_timing
+    from dse.chip.performance import ROW_CHUNK, _histogram_latencies, clock
+
+    point = dict(technode=22, adc_bits=5, r_on=20000.0, on_off=10.0)
+    point.update(kw)
+    sub, tech, prm, cell, tb = _small_network_point(point)
+    timing = subarray_timing(sub, tech, prm, cell)
+    _, freq = clock(sub, tech, prm, cell, timing)
+    hist = np.asarray(tb.hist)
+    N = hist.shape[-1]
+    rl = subarray_read_latency(sub, tech, prm, cell, jnp.arange(N, dtype=jnp.float64) / prm.num_row_sub_array, freq,
+                               timing)
+    want = np.stack([hist @ np.asarray(getattr(rl, k)) for k in ("read_latency_adc", "read_latency_accum",
+                                                                  "read_latency_other")], -1)
+    got = np.asarray(jax.jit(_histogram_latencies)(sub, tech, prm, cell, tb, freq, timing))
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=0)
+    used = np.flatnonzero(hist.any(axis=(0, 1))).max() + 1
+    assert N >= used > ROW_CHUNK and (want[..., 0] > 0).any()

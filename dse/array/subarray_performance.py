@@ -55,6 +55,8 @@ from dse.circuits.adder import adder_latency, adder_power
 from dse.circuits.decoder_driver import decoder_driver_latency, decoder_driver_power
 from dse.circuits.dff import dff_power
 from dse.circuits.multilevel_sa_encoder import encoder_latency, encoder_leakage, log2_exact
+from dse.circuits import multilevel_sense_amp as mlsa_model
+from dse.circuits import sar_adc as sar_model
 from dse.circuits.multilevel_sense_amp import mlsa_column_energy, mlsa_column_time
 from dse.circuits.mux import mux_latency, mux_power
 from dse.circuits.new_switch_matrix import new_switch_matrix_latency
@@ -446,12 +448,16 @@ def adc_column_energy(sub, tech, prm, r_col):
 
     Flash ADC: ``(L-1) * E_switch + max((P(R) + P_ref) * T, 0)``; SAR ADC:
     ``P(R) * (log2 L + 1) ns``; 0 where the subarray has no ADC (SRAM sequential read).
-    A read costs ``adc_conversions(...)`` times the sum of this over its columns.
+    A read costs ``adc_conversions(...)`` times the sum of this over its columns. Both fits have a
+    power-law term ``a x**b``; it is evaluated once, with the exponent of the point's ADC.
     """
     use_mlsa, _, use_sar, _ = _uses(sub)
     r = jnp.asarray(r_col, jnp.float64)
-    e_mlsa = mlsa_column_energy(sub.multilevel_sense_amp, tech, prm, r, reference_energy_peri(sub, tech, prm))
-    e_sar = sar_column_energy(sub.sar_adc, prm, r)
+    x = r * 0.5 / prm.read_voltage                      # the fits' variable (made at 0.5 V read)
+    b = jnp.where(use_sar, sar_model.power_law_exponent(prm), mlsa_model.power_law_exponent(prm))
+    x_pow = jnp.exp(b * jnp.log10(x))
+    e_mlsa = mlsa_column_energy(sub.multilevel_sense_amp, tech, prm, r, reference_energy_peri(sub, tech, prm), x_pow)
+    e_sar = sar_column_energy(sub.sar_adc, prm, r, x_pow)
     return jnp.where(use_mlsa, e_mlsa, jnp.where(use_sar, e_sar, 0.0))
 
 

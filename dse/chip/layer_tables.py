@@ -272,7 +272,7 @@ def _bucket_n(n: int, lo: int) -> int:
 
 
 #: smallest padded sizes: most networks and keys fit them, so one compilation serves them all
-MIN_SIZES = dict(H=32, N=65, C=4, T=4, K=256, E=512)
+MIN_SIZES = dict(H=32, N=65, C=1, T=1, K=256, E=512)
 
 
 def bucket_shapes(shapes: list[dict], num_layers: int) -> dict:

@@ -41,7 +41,7 @@ from dse.interconnect.bus import bus_latency, bus_power
 from dse.interconnect.htree import htree_latency, htree_power
 from dse.interconnect.xy_bus import xy_bus_latency, xy_bus_power
 from dse.traces.mapping import PE_DUP_GRID, PE_DUP_WHOLE, PE_NO_DUP
-from dse.traces.resistance import column_resistance_entries
+from dse.traces.resistance import column_conductance_entries, column_params, column_resistance_states
 
 __all__ = ["LayerTables", "layer_tables", "stack_tables", "clock", "layer_performance", "chip_performance"]
 
@@ -49,16 +49,78 @@ __all__ = ["LayerTables", "layer_tables", "stack_tables", "clock", "layer_perfor
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
-def _class_max(x, member, add=0.0):
-    """Max over the member histograms ``h`` of ``x[l, h] + add[l, c]`` -> (L, C); no member -> 0."""
-    v = jnp.where(member, x[:, None, :] + jnp.asarray(add)[..., None], -jnp.inf)
-    return jnp.max(v, axis=-1).clip(min=0.0)
+def _class_max(x, member):
+    """Max over the member histograms ``h`` of ``x[..., l, h]`` -> (..., L, C); no member -> -inf.
+
+    Callers add per-class terms to the result and clip at 0 (``max_h (x_h + a) = max_h x_h + a``
+    exactly, rounding is monotone), so the terms are not broadcast over the histogram axis."""
+    return jnp.max(jnp.where(member, x[..., None, :], -jnp.inf), axis=-1)
 
 
 def _tile_max(x, pc_tile, pc_valid, n):
     """Max of PE-class values ``x`` (L, C) over the classes of each tile class -> (L, n); none -> 0."""
     onehot = (pc_tile[..., None] == jnp.arange(n)) & pc_valid[..., None]          # (L, C, n)
     return jnp.max(jnp.where(onehot, x[..., None], -jnp.inf), axis=-2).clip(min=0.0)
+
+
+#: column states per step of :func:`_conversion_energy_sums` (the state axis is a multiple of it)
+STATE_CHUNK = 32
+
+
+def _conversion_energy_sums(sub, tech, prm, cell, tb, g_col=None):
+    """Per layer, the column states' ADC conversion energies weighted by their read counts:
+    ``(sum_k w_k E(R_k), sum_k w_k n_k E(R_k))`` (J, each (L,)), ``E``:
+    :func:`dse.array.subarray_performance.adc_column_energy`, ``w``: the state's weight, ``n``: its
+    active rows.
+
+    The tables pad the state axis to one size for every structural key; the sums step over
+    :data:`STATE_CHUNK` states at a time and stop after the key's widest layer (the step count
+    comes from the tables, so it is the same for every point of a batch)."""
+    if g_col is None:
+        g_col = column_conductance_entries(tb, **column_params(cell, prm))
+    K = tb.weight.shape[-1]
+    chunk = STATE_CHUNK if K % STATE_CHUNK == 0 else K
+    used = jnp.max(jnp.sum(jnp.asarray(tb.state_valid), -1))
+    steps = (used + chunk - 1) // chunk
+    weight = jnp.where(jnp.asarray(tb.state_valid), jnp.asarray(tb.weight, jnp.float64), 0.0)
+    state_n = jnp.asarray(tb.state_n, jnp.float64)
+
+    def step(i, acc):
+        part = lambda a: jax.lax.dynamic_slice_in_dim(a, i * chunk, chunk, axis=-1)  # noqa: E731
+        n, w = part(state_n), part(weight)
+        r = column_resistance_states(n, part(g_col), cell, prm, sub.res_cell_access)
+        e = adc_column_energy(sub, tech, prm, r)
+        return (acc[0] + jnp.sum(jnp.where(w > 0, w * e, 0.0), -1),
+                acc[1] + jnp.sum(jnp.where(w > 0, w * n * e, 0.0), -1))
+
+    zero = jnp.zeros(weight.shape[:-1])
+    return jax.lax.fori_loop(0, steps, step, (zero, zero))
+
+
+#: active-row counts per step of :func:`_histogram_latencies`
+ROW_CHUNK = 32
+
+
+def _histogram_latencies(sub, tech, prm, cell, tb, clk_freq, timing):
+    """Latency of each distinct active-row histogram's reads, ``sum_n hist[l, h, n] * t(n)`` for the
+    read latency's ADC, accumulation and other parts ``t`` at ``n`` active rows -> (L, H, 3).
+
+    The tables pad the active-row axis to one size for every structural key (129 counts for
+    128-row subarrays); the sum steps over :data:`ROW_CHUNK` counts at a time and stops after the
+    largest count any of the key's reads has (the step count comes from the tables)."""
+    hist = jnp.asarray(tb.hist, jnp.float64)                        # (L, H, N)
+    N = hist.shape[-1]
+    used = jnp.max(jnp.where(jnp.any(hist > 0, axis=(0, 1)), jnp.arange(1, N + 1), 0))
+    steps = (used + ROW_CHUNK - 1) // ROW_CHUNK
+
+    def step(i, acc):
+        n = i * ROW_CHUNK + jnp.arange(ROW_CHUNK)
+        h = jnp.where(n < N, jnp.take(hist, jnp.minimum(n, N - 1), axis=-1), 0.0)    # (L, H, ROW_CHUNK)
+        rl = subarray_read_latency(sub, tech, prm, cell, n.astype(jnp.float64) / prm.num_row_sub_array, clk_freq,
+                                   timing)
+        return acc + h @ jnp.stack([rl.read_latency_adc, rl.read_latency_accum, rl.read_latency_other], -1)
+
+    return jax.lax.fori_loop(0, steps, step, jnp.zeros(hist.shape[:-1] + (3,)))
 
 
 def _pick(novel, a, b):
@@ -113,20 +175,13 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
 
     # ---------------- subarray reads ----------------
     timing = subarray_timing(sub, tech, prm, cell) if timing is None else timing
-    N = tb.hist.shape[-1]
-    n_grid = jnp.arange(N, dtype=jnp.float64)
-    rl = subarray_read_latency(sub, tech, prm, cell, n_grid / sub_r, clk_freq, timing)
-    hist = f(tb.hist)                                               # (L, H, N)
-    blk = {k: hist @ getattr(rl, k) for k in ("read_latency_adc", "read_latency_accum", "read_latency_other")}
-    blk["read_latency"] = blk["read_latency_adc"] + blk["read_latency_accum"] + blk["read_latency_other"]  # (L, H)
+    parts = _histogram_latencies(sub, tech, prm, cell, tb, clk_freq, timing)   # (L, H, 3)
+    blk_adc, blk_acc, blk_oth = parts[..., 0], parts[..., 1], parts[..., 2]
+    blk_lat = blk_adc + blk_acc + blk_oth                           # (L, H)
     # energy of the reads: linear in the active rows plus the ADC conversions on the column states
     terms = read_energy_terms(sub, tech, prm, cell)
     reads_m, nsum_m = f(tb.reads_m), f(tb.nsum_m)
-    r_col = column_resistance_entries(tb, cell, prm, sub.res_cell_access, g_col)   # (L, K)
-    g = adc_column_energy(sub, tech, prm, r_col)
-    w = f(tb.weight) * tb.state_valid
-    conv_par = jnp.sum(jnp.where(w > 0, w * g, 0.0), -1)
-    conv_seq = jnp.sum(jnp.where(w > 0, w * f(tb.state_n) * g, 0.0), -1)
+    conv_par, conv_seq = _conversion_energy_sums(sub, tech, prm, cell, tb, g_col)
     e_conv = jnp.where(terms.adc_reads_const > 0, terms.adc_reads_const * conv_par, 0.0) + \
         jnp.where(terms.adc_reads_per_row > 0, conv_seq, 0.0)
     e_adc = terms.adc_const * reads_m + terms.adc_per_row * nsum_m + e_conv
@@ -151,10 +206,11 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
     add_b = jnp.where(grid, at_lat, 0.0)
     div = jnp.where(grid | whole, pe_dup, 1.0)
     tree = jnp.where(nodup, at_lat, 0.0)
-    pe_lat = _class_max(blk["read_latency"], member, add_b) / div + tree
-    pe_adc = _class_max(blk["read_latency_adc"], member) / div
-    pe_acc = _class_max(blk["read_latency_accum"], member, add_b) / div + tree
-    pe_oth = _class_max(blk["read_latency_other"], member) / div
+    m_lat, m_adc, m_acc, m_oth = _class_max(jnp.stack([blk_lat, blk_adc, blk_acc, blk_oth]), member)  # (L, C) each
+    pe_lat = (m_lat + add_b).clip(min=0.0) / div + tree
+    pe_adc = m_adc.clip(min=0.0) / div
+    pe_acc = (m_acc + add_b).clip(min=0.0) / div + tree
+    pe_oth = m_oth.clip(min=0.0) / div
     pe_at_e = jnp.where(grid, f(tb.pc_nblk) * at_e, jnp.where(nodup, at_e, 0.0))
 
     # PE buffers (flip-flops) and buses

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -255,10 +256,17 @@ def mlsa_latency(mlsa: MultilevelSenseAmp, prm, num_col_muxed, num_read):
     return per * num_col_muxed * num_read
 
 
-def column_power(mlsa: MultilevelSenseAmp, prm, res):
+def power_law_exponent(prm):
+    """Exponent ``b`` of the HP power fit ``P = k n uW + a x**b`` (``x``: column resistance in ohm
+    at 0.5 V read)."""
+    return jnp.asarray(_POW_HP)[prm.node_index].T[2]
+
+
+def column_power(mlsa: MultilevelSenseAmp, prm, res, x_pow=None):
     """Static (current-mirror) power (W) of one ADC's comparators at column resistance ``res``.
 
-    Voltage sensing has no such term (0); an open column draws 1 uW, a shorted one 0.
+    Voltage sensing has no such term (0); an open column draws 1 uW, a shorted one 0. ``x_pow``:
+    ``x ** power_law_exponent(prm)`` with ``x = res * 0.5 / read_voltage``, if computed already.
     """
     idx = prm.node_index
     x = jnp.asarray(res, jnp.float64) * 0.5 / prm.read_voltage  # fits were made at 0.5 V read
@@ -266,7 +274,8 @@ def column_power(mlsa: MultilevelSenseAmp, prm, res):
     b1, a1, c1, b2, a2, c2, a3, c3 = jnp.asarray(_POW_LSTP)[idx].T
     lp = jnp.where(x < b1, a1 * x + c1, jnp.where(x < b2, a2 * jnp.log(x) + c2, a3 * jnp.log(x) + c3)) * n
     k, a, b = jnp.asarray(_POW_HP)[idx].T
-    hp = k * n * 1e-6 + a * jnp.exp(b * jnp.log10(x))
+    x_pow = jnp.exp(b * jnp.log10(x)) if x_pow is None else x_pow
+    hp = k * n * 1e-6 + a * x_pow
     p = jnp.where(prm.deviceroadmap == 1, hp, lp)
     p = jnp.where(jnp.isinf(x), 1e-6, jnp.where(x == 0, 0.0, p))
     p = jnp.where(mlsa.current_mode > 0, p, jnp.where(jnp.isinf(x), 1e-6, 0.0))
@@ -292,16 +301,32 @@ def mlsa_column_time(mlsa: MultilevelSenseAmp, prm):
     return jnp.where(mlsa.current_mode > 0, lat, 1e-9)
 
 
+#: reference columns per step of :func:`mlsa_reference_power`
+LADDER_CHUNK = 64
+
+
 def mlsa_reference_power(mlsa: MultilevelSenseAmp, prm):
     """Static power (W) of the reference columns charged to one ADC (one design point).
 
     The inner reference columns (ladder indices 1 .. level_output - 3) draw the column
-    power at their own resistance, shared by ``dumcolshared`` ADCs.
+    power at their own resistance, shared by ``dumcolshared`` ADCs. The sum steps over
+    :data:`LADDER_CHUNK` columns at a time, as far as the ladder goes (under ``jax.vmap``: the
+    longest ladder of the batch), at most :data:`MAX_LEVELS`.
     """
-    i = jnp.arange(1, MAX_LEVELS - 1, dtype=jnp.float64)
-    p = column_power(mlsa, prm, reference_resistance(mlsa, i))
-    p = jnp.where(i < mlsa.level_output - 2.0, p, 0.0)
-    return jnp.sum(p, axis=-1) / mlsa.dumcolshared
+    last = mlsa.level_output - 2.0            # indices below this one are summed
+
+    def more(carry):
+        i, _ = carry
+        return (i < MAX_LEVELS // LADDER_CHUNK) & (1.0 + i * LADDER_CHUNK < last)
+
+    def step(carry):
+        i, acc = carry
+        idx = 1.0 + i * LADDER_CHUNK + jnp.arange(LADDER_CHUNK, dtype=jnp.float64)
+        p = column_power(mlsa, prm, reference_resistance(mlsa, idx))
+        return i + 1, acc + jnp.sum(jnp.where(idx < last, p, 0.0), axis=-1)
+
+    _, total = jax.lax.while_loop(more, step, (jnp.asarray(0, jnp.int32), jnp.zeros_like(last)))
+    return total / mlsa.dumcolshared
 
 
 def mlsa_switching_energy(mlsa: MultilevelSenseAmp, tech, prm, reference_energy_peri):
@@ -330,15 +355,16 @@ def mlsa_switching_energy(mlsa: MultilevelSenseAmp, tech, prm, reference_energy_
             + (gp + gn) * vdd2)
 
 
-def mlsa_column_energy(mlsa: MultilevelSenseAmp, tech, prm, res, reference_energy_peri):
+def mlsa_column_energy(mlsa: MultilevelSenseAmp, tech, prm, res, reference_energy_peri, x_pow=None):
     """Energy (J) of one conversion of a column of resistance ``res`` (ohm), elementwise.
 
     ``(level_output - 1) * E_switch + max((P(res) + P_ref) * T, 0)``: comparator switching,
     then the static power of the column's comparators and of its share of the reference
     columns over the conversion time. A NaN column (no active row in sequential read)
-    keeps only the switching part: the reference's ``max`` drops NaN.
+    keeps only the switching part: the reference's ``max`` drops NaN. ``x_pow``: see
+    :func:`column_power`.
     """
     e_sw = mlsa_switching_energy(mlsa, tech, prm, reference_energy_peri)
-    static = (column_power(mlsa, prm, res) + mlsa_reference_power(mlsa, prm)) * mlsa_column_time(mlsa, prm)
+    static = (column_power(mlsa, prm, res, x_pow) + mlsa_reference_power(mlsa, prm)) * mlsa_column_time(mlsa, prm)
     static = jnp.where(static > 0, static, 0.0)   # max(x, 0) that maps NaN to 0
     return e_sw * (mlsa.level_output - 1.0) + static

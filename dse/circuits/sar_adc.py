@@ -77,14 +77,28 @@ def sar_latency(adc: SarADC, num_read):
     return (log2_exact(adc.level_output) + 1.0) * 1e-9 * num_read
 
 
-def column_energy(adc: SarADC, prm, res):
-    """Energy (J) of one conversion of a column of resistance ``res`` (ohm)."""
+def _power_fit(prm):
+    """(k1, k0, a, b) of the power fit ``P = (k1 bits + k0) uW + a x**b`` of the point's node and roadmap."""
     idx = prm.node_index
+    return jnp.where(prm.deviceroadmap == 1, jnp.asarray(_POW_HP)[idx].T, jnp.asarray(_POW_LSTP)[idx].T)
+
+
+def power_law_exponent(prm):
+    """Exponent ``b`` of the power fit's ``x**b`` term (``x``: column resistance in ohm at 0.5 V read)."""
+    return _power_fit(prm)[3]
+
+
+def column_energy(adc: SarADC, prm, res, x_pow=None):
+    """Energy (J) of one conversion of a column of resistance ``res`` (ohm).
+
+    ``x_pow``: ``x ** power_law_exponent(prm)`` with ``x = res * 0.5 / read_voltage``, if computed
+    already (:func:`dse.array.subarray_performance.adc_column_energy` shares it between ADC kinds).
+    """
     x = jnp.asarray(res, jnp.float64) * 0.5 / prm.read_voltage  # fits were made at 0.5 V read
     bits = log2_exact(adc.level_output)
-    tab = jnp.where(prm.deviceroadmap == 1, jnp.asarray(_POW_HP)[idx].T, jnp.asarray(_POW_LSTP)[idx].T)
-    k1, k0, a, b = tab
-    p = (k1 * bits + k0) * 1e-6 + a * jnp.exp(b * jnp.log10(x))
+    k1, k0, a, b = _power_fit(prm)
+    x_pow = jnp.exp(b * jnp.log10(x)) if x_pow is None else x_pow
+    p = (k1 * bits + k0) * 1e-6 + a * x_pow
     p = jnp.where(jnp.isinf(x), 1e-6, jnp.where(x == 0, 0.0, p))
     p = p * (1 + 1.3e-3 * (prm.temp - 300))
     return p * (bits + 1.0) * 1e-9

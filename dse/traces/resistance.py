@@ -199,11 +199,18 @@ def column_resistance_entries(ent, cell, prm, res_cell_access=0.0, g_col=None):
     that function's result if already computed (points sharing :func:`column_params` share it).
     Leading axes (e.g. layers) are shared; design parameters are 0-d. Returns ``(..., K)``.
     """
-    n = _f(ent.state_n)
-    mem = cell.mem_cell_type
-    r_sram = 1.0 / (n * (1.0 / (_f(res_cell_access) + _f(prm.wire_resistance_col))))
     if g_col is None:
         g_col = column_conductance_entries(ent, **column_params(cell, prm))
+    return column_resistance_states(ent.state_n, g_col, cell, prm, res_cell_access)
+
+
+def column_resistance_states(state_n, g_col, cell, prm, res_cell_access=0.0):
+    """Column resistance (ohm) of column states with ``state_n`` active rows and summed cell
+    conductance ``g_col`` (S; :func:`column_conductance_entries`, unused for SRAM), elementwise:
+    SRAM columns are ``state_n`` parallel access paths, 1T1R / FeFET columns divide the conductance
+    by the rows of one read (partial parallel: ``num_add``; sequential: ``state_n``)."""
+    n = _f(state_n)
+    r_sram = 1.0 / (n * (1.0 / (_f(res_cell_access) + _f(prm.wire_resistance_col))))
     divisor = jnp.where(prm.parallel_read == 1, prm.num_add, n)
     r_1t1r = 1.0 / (g_col / divisor)
-    return jnp.where(mem == D.SRAM, r_sram, r_1t1r)
+    return jnp.where(cell.mem_cell_type == D.SRAM, r_sram, r_1t1r)
