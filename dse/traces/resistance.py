@@ -24,7 +24,7 @@ import numpy as np
 from dse import design as D
 
 __all__ = ["column_resistance", "column_params", "column_conductance_entries", "column_resistance_entries",
-           "replay_column_resistance", "replay_layer_sum"]
+           "column_resistance_states", "replay_column_resistance", "replay_layer_sum"]
 
 
 def _f(x):
