@@ -74,30 +74,40 @@ def _row(fname, pid):
     raise KeyError(pid)
 
 
-def _evaluate(r):
+def _design(network, traces, point):
+    """(net, layers, floorplan, prm, tech, cell, subarray, tables) of one point on a conformance
+    network with its traces; tables at the network's own sizes."""
+    import jax
+
     from dse import design as D
     from dse import traces as T
     from dse.array.subarray import subarray
-    from dse.chip.chip import chip_area
     from dse.chip.floorplan import floorplan
-    from dse.chip.performance import chip_performance, layer_tables
+    from dse.chip.layer_tables import layer_tables
     from dse.network import layers_tuple, load_network
     from dse.tech.memcell import memcell
     from dse.tech.params import make_params
     from dse.tech.technology import technology
 
-    net = load_network(os.path.join(CONF, "networks", r["network"]))
-    prm = make_params(D.encode([r["point"]]))
-    import jax
-    prm = jax.tree_util.tree_map(lambda x: x[0] if np.ndim(x) else x, prm)
+    net = load_network(os.path.join(CONF, "networks", network))
+    prm = jax.tree_util.tree_map(lambda x: x[0] if np.ndim(x) else x, make_params(D.encode([point])))
     tech, cell = technology(prm), memcell(prm)
     sub = subarray(tech, prm, cell)
     lay = layers_tuple(net)
     fp = floorplan(prm, lay)
+    folder = os.path.join(CONF, "traces", traces)
+    tb = layer_tables(net, [T.layer_stats(folder, net, i, T.stats_key_from_floorplan(fp, prm, i))
+                            for i in range(len(lay))])
+    return net, lay, fp, prm, tech, cell, sub, tb
+
+
+def _evaluate(r):
+    from dse.chip.chip import chip_area
+    from dse.chip.performance import chip_performance
+
+    net, lay, fp, prm, tech, cell, sub, tb = _design(r["network"], r["traces"], r["point"])
     chip = chip_area(tech, prm, cell, lay, fp, sub)
-    folder = os.path.join(CONF, "traces", r["traces"])
-    sc = [T.layer_stats(folder, net, i, T.stats_key_from_floorplan(fp, prm, i)) for i in range(len(lay))]
-    return chip_performance(tech, prm, cell, sub, chip, fp, layer_tables(net, sc), len(lay), net.num_computation)
+    return chip_performance(tech, prm, cell, sub, chip, fp, tb, len(lay), net.num_computation)
 
 
 @pytest.mark.skipif(not os.path.isdir(os.path.join(CONF, "traces", "tiny")), reason="conformance traces missing")
@@ -126,25 +136,9 @@ def _small_network_point(point):
     padded as the engine pads them."""
     import jax
 
-    from dse import design as D
-    from dse import traces as T
-    from dse.array.subarray import subarray
-    from dse.chip.floorplan import floorplan
-    from dse.chip.layer_tables import bucket_shapes, layer_tables, stack_tables
-    from dse.network import layers_tuple, load_network
-    from dse.tech.memcell import memcell
-    from dse.tech.params import make_params
-    from dse.tech.technology import technology
+    from dse.chip.layer_tables import bucket_shapes, stack_tables
 
-    net = load_network(os.path.join(CONF, "networks", "small.csv"))
-    prm = jax.tree_util.tree_map(lambda x: x[0] if np.ndim(x) else x, make_params(D.encode([point])))
-    tech, cell = technology(prm), memcell(prm)
-    sub = subarray(tech, prm, cell)
-    lay = layers_tuple(net)
-    fp = floorplan(prm, lay)
-    folder = os.path.join(CONF, "traces", "small")
-    tb = layer_tables(net, [T.layer_stats(folder, net, i, T.stats_key_from_floorplan(fp, prm, i))
-                            for i in range(len(lay))])
+    _, _, _, prm, tech, cell, sub, tb = _design("small.csv", "small", point)
     tb = jax.tree_util.tree_map(lambda a: a[0], stack_tables([tb], bucket_shapes([tb.shapes()], 8)))
     return sub, tech, prm, cell, tb
 
