@@ -36,8 +36,6 @@ def test_every_per_layer_value_but_the_last_layer_breakdown(conformance_dir):
     import collections
     import json
 
-    import numpy as np
-
     import dse
 
     breakdown = {f"layer_{q}_{p}" for q in ("latency", "energy") for p in ("adc", "accum", "other")}
