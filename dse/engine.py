@@ -189,7 +189,6 @@ class Evaluation:
         self._perf = None
         self.key_index = np.full(self.n, -1, np.int64)
         self.col_index = np.full(self.n, -1, np.int64)
-        self.key_status = np.zeros(self.n, np.int64)
         self.tables = []
         if not performance:
             return
@@ -199,29 +198,14 @@ class Evaluation:
         if keys_only:
             self.key_index = index
             return
-        tables, errors = [], {}
-        for i, key in enumerate(keys):
-            try:
-                stats = [T.layer_stats(traces, net, l, k) for l, k in enumerate(key)]
-                tables.append(layer_tables(net, stats))
-            except T.MappingUndefined as e:     # flagged per point; other trace errors are the user's
-                tables.append(None)
-                errors[i] = str(e)
-        good = [t for t in tables if t is not None]
-        self.trace_errors = errors
-        if good:
-            sizes = bucket_shapes([t.shapes() for t in good], self.bucket)
-            self.tables = [None if t is None else
-                           jax.tree_util.tree_map(lambda a: jnp.asarray(a[0]), stack_tables([t], sizes))
+        tables = [layer_tables(net, [T.layer_stats(traces, net, l, k) for l, k in enumerate(key)]) for key in keys]
+        if tables:
+            sizes = bucket_shapes([t.shapes() for t in tables], self.bucket)
+            self.tables = [jax.tree_util.tree_map(lambda a: jnp.asarray(a[0]), stack_tables([t], sizes))
                            for t in tables]
-        for i in range(len(keys)):
-            sel = index == i
-            if tables[i] is None:
-                self.key_status[sel] = status.MAPPING_UNDEFINED
-                index[sel] = -1
         self.key_index = index
         if self.tables:
-            tab = next(t for t in self.tables if t is not None)
+            tab = self.tables[0]
             self._perf = self._start_performance(tab, enc0, fp0)
             self._index_columns(prm)
 
@@ -242,7 +226,7 @@ class Evaluation:
             self._col_groups, inverse = np.unique(rows[ok], axis=0, return_inverse=True)
             self.col_index[ok] = inverse.reshape(-1)
         self._g_cache: dict[int, np.ndarray] = {}
-        tab = next(t for t in self.tables if t is not None)
+        tab = self.tables[0]
         spec = [jax.ShapeDtypeStruct((COLUMN_BATCH,), np.float64)] * len(_COLUMN_PARAMS)
         self._col = C.compile_async("columns", _column_fn(), tab, *spec)
 
@@ -331,7 +315,6 @@ class Evaluation:
             enc, fp = self._chunk(0, m, sel)
             area, states = hw_fn(enc, fp, sub_fn(enc), nl)
             out = {k: np.asarray(v)[:m] for k, v in area.items()}
-            out["status"] = out["status"] | self.key_status[sel]
             if perf_fn is not None:     # packed on the host: a performance call's points are one row gather
                 out.update(self._performance(self._points.pack((enc, fp)), states_packing.pack(states),
                                              self.key_index[sel], self.col_index[sel], out["status"], perf_fn, nl,

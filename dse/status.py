@@ -20,10 +20,10 @@ NUMERIC = 1 << 6
 FEFET_NODE = 1 << 7
 EXCLUDED = 1 << 8
 NOT_MODELLED = 1 << 9
-MAPPING_UNDEFINED = 1 << 10
+# 1 << 10 was MAPPING_UNDEFINED (novel mapping past the weights): such cuts now read unused cells
 NO_LATENCY = 1 << 11
 #: bits that leave the area metrics valid (only latency / energy are missing)
-PERF_ONLY = MAPPING_UNDEFINED | NO_LATENCY
+PERF_ONLY = NO_LATENCY
 
 MESSAGES = {
     SUBARRAY_TOO_LARGE: "subarray too large for the network: a layer's weights do not fill one "
@@ -37,8 +37,6 @@ MESSAGES = {
     FEFET_NODE: "FeFET is not supported at this node",
     EXCLUDED: "excluded by the sweep's 'where' filter (not evaluated)",
     NOT_MODELLED: "this combination is not modelled yet",
-    MAPPING_UNDEFINED: "the novel mapping reads outside a layer's weight matrix for these channel counts "
-                       "(undefined behaviour in the reference)",
     NO_LATENCY: "latency/energy are not finite in the reference's model here (e.g. a NaN sensing clock); "
                 "area metrics are valid",
 }

@@ -22,14 +22,14 @@ import math
 import numpy as np
 
 from dse.traces import cache as _cache
-from dse.traces.mapping import CutKey, LayerCut, MappingUndefined, cut_key_from_floorplan, layer_cut
+from dse.traces.mapping import CutKey, LayerCut, cut_key_from_floorplan, layer_cut, pad_traces
 from dse.traces.reader import (TraceError, file_digest, num_in_vector, read_input, read_weight, trace_paths,
                                weight_digits)
 from dse.traces.reduce import LayerStats, reduce_layer
 from dse.traces.resistance import column_resistance, replay_column_resistance
 from dse.traces.synthetic import SyntheticModel, synthetic_layer
 
-__all__ = ["StatsKey", "CutKey", "LayerCut", "LayerStats", "TraceError", "MappingUndefined", "network_keys", "SyntheticModel", "stats_key",
+__all__ = ["StatsKey", "CutKey", "LayerCut", "LayerStats", "TraceError", "network_keys", "SyntheticModel", "stats_key",
            "stats_key_from_floorplan", "layer_stats", "network_stats", "concat_states", "column_resistance",
            "replay_column_resistance", "layer_cut", "reduce_layer", "num_in_vector", "load_layer"]
 
@@ -113,6 +113,9 @@ def layer_stats(traces, network, layer_index: int, key: StatsKey, model: Synthet
     ncps = math.ceil(key.weight_bits / key.cell_bits)
     if ncps != key.cut.ncps:
         raise ValueError(f"key has ncps={key.cut.ncps} but ceil(weight_bits/cell_bits) = {ncps}")
+    if cut.has_unused:
+        zero = weight_digits(np.zeros((1, 1)), key.weight_bits, key.cell_bits) if digits is not None else None
+        digits, x = pad_traces(cut, digits, x, zero)
     st = reduce_layer(digits, x, cut, key.num_levels, key.pos_bins, max_states=key.max_states,
                       sampled=traces is None)
     if use_cache:

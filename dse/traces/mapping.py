@@ -13,6 +13,13 @@ columns into its ``out_c*ncps`` memory columns.
 Quirk kept: in a conventional tile without duplication, the slots of the ``numPE x numPE`` PE grid that
 hold no weights re-add the energy of the previously evaluated PE; :attr:`LayerCut.pe_mult` counts how many
 times each PE's energy enters the layer.
+
+Unused cells. Where channel counts do not divide the novel PE size, the reference's reshaping takes rows
+past each kernel position's channel block (and past the matrix end for the last position) and columns
+past what it copied; its behaviour is undefined there. Here such a row is an *unused row* (zero weight,
+no input: index ``weight_rows``) and such a column an *unused column* holding zero weights (index
+``weight_cols + d``, ``d`` its digit position); the tile, PE and subarray shapes stay the reference's.
+:func:`pad_traces` appends these rows and columns to a layer's traces (``docs/deviations.md``).
 """
 from __future__ import annotations
 
@@ -21,13 +28,8 @@ import math
 
 import numpy as np
 
-from dse.traces.reader import TraceError
 
-__all__ = ["CutKey", "LayerCut", "MappingUndefined", "layer_cut", "cut_key_from_floorplan"]
-
-
-class MappingUndefined(TraceError):
-    """The reference's novel mapping reads outside the layer's weights for this cut (undefined)."""
+__all__ = ["CutKey", "LayerCut", "layer_cut", "cut_key_from_floorplan", "pad_traces"]
 
 #: tile-level cases (TileCalculatePerformance)
 TILE_FULL_DUP, TILE_PART_DUP, TILE_NO_DUP, TILE_NOVEL = 0, 1, 2, 3
@@ -71,8 +73,9 @@ class LayerCut:
     PEs ``p``: ``pe_tile``, ``pe_rows``/``pe_cols`` (the weightMatrixRow/Col the PE is evaluated with),
     ``pe_dup_row``/``pe_dup_col`` (arrayDupRow/Col), ``pe_num_sub_row``/``pe_num_sub_col``
     (numSubArrayRow/Col), ``pe_novel``, ``pe_case`` (PE_*), ``pe_mult`` (times its energy is counted).
-    Subarray slices ``b``: ``block_pe``, ``block_rows`` (row indices into the layer matrix, an int array
-    each), ``block_col0``/``block_ncol`` (first memory column, column count)."""
+    Subarray slices ``b``: ``block_pe``, ``block_rows``/``block_cols`` (row and memory-column indices into
+    the layer matrix, an int array each; ``weight_rows`` is the unused row, ``weight_cols + d`` an unused
+    column, see the module docstring), ``block_col0``/``block_ncol`` (first memory column, column count)."""
 
     key: CutKey
     weight_rows: int
@@ -95,6 +98,13 @@ class LayerCut:
     block_rows: list
     block_col0: np.ndarray
     block_ncol: np.ndarray
+    block_cols: list
+
+    @property
+    def has_unused(self) -> bool:
+        """Whether some slice reads an unused row or column (see :func:`pad_traces`)."""
+        return any(r.size and r.max() >= self.weight_rows for r in self.block_rows) or \
+            any(c.size and c.max() >= self.weight_cols for c in self.block_cols)
 
     @property
     def num_reads(self) -> int:
@@ -115,15 +125,15 @@ class _Builder:
     def __init__(self):
         self.tiles = []
         self.pes = []
-        self.blocks = []   # (pe, rows, col0, ncol)
+        self.blocks = []   # (pe, rows, cols)
 
     def tile(self, rows, cols, case):
         self.tiles.append((rows, cols, case))
         return len(self.tiles) - 1
 
-    def pe(self, tile, rows_idx, col0, wr, wc, dup_r, dup_c, nsr, nsc, novel, sub):
-        """Evaluate one PE whose matrix rows are ``rows_idx`` (global indices, length >= wr) and columns
-        ``col0 .. col0+wc``; mirrors the PE's subarray loops."""
+    def pe(self, tile, rows_idx, cols_idx, wr, wc, dup_r, dup_c, nsr, nsc, novel, sub):
+        """Evaluate one PE whose matrix rows are ``rows_idx`` and memory columns ``cols_idx`` (global
+        indices, lengths >= wr, wc); mirrors the PE's subarray loops."""
         p = len(self.pes)
         if dup_r * dup_c > 1:
             if dup_r < nsr or dup_c < nsc:
@@ -132,10 +142,10 @@ class _Builder:
                     for j in range(math.ceil(wc / sub)):
                         nr = min(sub, wr - i * sub)
                         nc = min(sub, wc - j * sub)
-                        self.blocks.append((p, rows_idx[i * sub:i * sub + nr], col0 + j * sub, nc))
+                        self.blocks.append((p, rows_idx[i * sub:i * sub + nr], cols_idx[j * sub:j * sub + nc]))
             else:
                 case = PE_DUP_WHOLE
-                self.blocks.append((p, rows_idx[:wr], col0, wc))
+                self.blocks.append((p, rows_idx[:wr], cols_idx[:wc]))
         else:
             case = PE_NO_DUP
             for i in range(nsr):
@@ -143,7 +153,7 @@ class _Builder:
                     if i * sub < wr and j * sub < wc:
                         nr = min(sub, wr - i * sub)
                         nc = min(sub, wc - j * sub)
-                        self.blocks.append((p, rows_idx[i * sub:i * sub + nr], col0 + j * sub, nc))
+                        self.blocks.append((p, rows_idx[i * sub:i * sub + nr], cols_idx[j * sub:j * sub + nc]))
         self.pes.append([tile, wr, wc, dup_r, dup_c, nsr, nsc, int(novel), case, 1])
         return p
 
@@ -151,8 +161,8 @@ class _Builder:
 def layer_cut(layer, key: CutKey) -> LayerCut:
     """Cut one layer (a ``dse.network.Layer`` or its 8-tuple) as the reference's performance pass does.
 
-    Raises :class:`TraceError` where the reference would read outside the weight matrix (possible with the
-    novel mapping when channel counts do not divide evenly; the reference's behaviour is undefined there)."""
+    Where the novel mapping reads outside a kernel position's channel block or outside the matrix, the
+    slices take unused rows and columns (module docstring)."""
     from dse.traces.reader import num_in_vector, _as_tuple
 
     h, w, c, kh, kw, k, _pool, _s = _as_tuple(layer)
@@ -177,13 +187,15 @@ def layer_cut(layer, key: CutKey) -> LayerCut:
                 rows = np.arange(r0, r0 + nr)
                 if sur * suc > 1 and sur >= num_pe and suc >= num_pe:
                     t = b.tile(nr, nc, TILE_FULL_DUP)
-                    b.pe(t, rows, c0, nr, nc, math.ceil(sur / num_pe), math.ceil(suc / num_pe), nsr, nsc, False, S)
+                    b.pe(t, rows, np.arange(c0, c0 + nc), nr, nc, math.ceil(sur / num_pe), math.ceil(suc / num_pe),
+                         nsr, nsc, False, S)
                 elif sur * suc > 1:
                     t = b.tile(nr, nc, TILE_PART_DUP)
                     for i in range(math.ceil(nr / P)):
                         for j in range(math.ceil(nc / P)):
                             wr, wc = min(P, nr - i * P), min(P, nc - j * P)
-                            b.pe(t, rows[i * P:i * P + wr], c0 + j * P, wr, wc, 1, 1, nsr, nsc, False, S)
+                            b.pe(t, rows[i * P:i * P + wr], np.arange(c0 + j * P, c0 + j * P + wc), wr, wc, 1, 1,
+                                 nsr, nsc, False, S)
                 else:
                     t = b.tile(nr, nc, TILE_NO_DUP)
                     last = None
@@ -191,7 +203,8 @@ def layer_cut(layer, key: CutKey) -> LayerCut:
                         for j in range(num_pe):
                             if i * P < nr and j * P < nc:
                                 wr, wc = min(P, nr - i * P), min(P, nc - j * P)
-                                last = b.pe(t, rows[i * P:i * P + wr], c0 + j * P, wr, wc, 1, 1, nsr, nsc, False, S)
+                                last = b.pe(t, rows[i * P:i * P + wr], np.arange(c0 + j * P, c0 + j * P + wc), wr, wc,
+                                            1, 1, nsr, nsc, False, S)
                             else:
                                 b.pes[last][9] += 1   # empty slot: the previous PE's energy is added again
     else:
@@ -208,22 +221,20 @@ def layer_cut(layer, key: CutKey) -> LayerCut:
                 twr = min(Pn * npe, WR - ti * Pn * npe)
                 twc = min(Pn, WC - tj * Pn)
                 t = b.tile(twr, twc, TILE_NOVEL)
-                # tile row r -> layer row: PE slot r // row_nm, channel offset r % row_nm
+                # tile row r -> kernel position r // row_nm, channel ti*Pn + r % row_nm (unused past the block)
                 tr = np.arange(npe * row_nm)
-                grow = ti * Pn + (tr // row_nm) * Cn + (tr % row_nm)
-                if grow.size and grow.max() >= WR or tj * Pn + col_nm > WC:
-                    raise MappingUndefined(f"layer with {c} channels x {k} outputs: the novel mapping (PE size {Pn}, "
-                                     f"{npe} PEs per tile) makes the reference read outside the weight matrix "
-                                     f"(undefined behaviour there)")
+                ch = ti * Pn + tr % row_nm
+                grow = np.where(ch < Cn, (tr // row_nm) * Cn + ch, WR)
+                # tile column j -> memory column tj*Pn + j for the col_nm columns copied (unused past them)
+                gcol = tj * Pn + np.arange(max(twc, col_nm))
+                gcol = np.where((np.arange(gcol.size) < col_nm) & (gcol < WC), gcol, WC + gcol % ncps)
                 pe_rows_f = twr / float(npe)
                 wr = int(pe_rows_f)
                 for i in range(npe):
                     loc = int(i * min(float(Pn), pe_rows_f))
-                    if loc + wr > tr.size or twc > col_nm:
-                        raise MappingUndefined(f"layer with {c} channels x {k} outputs: novel-mapped PE {i} of tile "
-                                         f"({ti}, {tj}) reads outside the reshaped tile matrix (undefined "
-                                         f"behaviour in the reference)")
-                    b.pe(t, grow[loc:loc + wr], tj * Pn, wr, twc, 1, 1, nsr, nsc, True, S)
+                    rows = grow[loc:loc + wr]
+                    rows = np.concatenate([rows, np.full(wr - rows.size, WR, np.int64)])   # past the tile copy
+                    b.pe(t, rows, gcol, wr, twc, 1, 1, nsr, nsc, True, S)
 
     pe = np.array(b.pes, np.int64).reshape(-1, 10)
     return LayerCut(
@@ -235,9 +246,27 @@ def layer_cut(layer, key: CutKey) -> LayerCut:
         pe_mult=pe[:, 9],
         block_pe=np.array([x[0] for x in b.blocks], np.int64),
         block_rows=[np.asarray(x[1], np.int64) for x in b.blocks],
-        block_col0=np.array([x[2] for x in b.blocks], np.int64),
-        block_ncol=np.array([x[3] for x in b.blocks], np.int64),
+        block_col0=np.array([x[2][0] for x in b.blocks], np.int64),
+        block_ncol=np.array([len(x[2]) for x in b.blocks], np.int64),
+        block_cols=[np.asarray(x[2], np.int64) for x in b.blocks],
     )
+
+
+def pad_traces(cut: LayerCut, digits, bits, zero_digits=None):
+    """The layer's cell levels and input bits with the cut's unused row and columns appended (no-op when
+    the cut has none): ``digits`` ``(weight_rows, weight_cols)`` gains row ``weight_rows`` and columns
+    ``weight_cols + d`` (``d < ncps``) holding ``zero_digits`` (the ``ncps`` digits of a zero weight,
+    most significant first); ``bits`` gains an all-zero row. ``digits`` may be None (SRAM)."""
+    if not cut.has_unused:
+        return digits, bits
+    bits = np.concatenate([bits, np.zeros((1, bits.shape[1]), bits.dtype)])
+    if digits is not None:
+        ncps = int(cut.key.ncps)
+        zd = np.asarray(zero_digits, digits.dtype).reshape(ncps)
+        row = zd[np.arange(cut.weight_cols) % ncps][None, :]
+        digits = np.concatenate([digits, row])
+        digits = np.concatenate([digits, np.broadcast_to(zd, (digits.shape[0], ncps))], axis=1)
+    return digits, bits
 
 
 def cut_key_from_floorplan(fp, prm, layer_index: int, index: tuple = ()) -> CutKey:

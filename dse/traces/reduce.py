@@ -256,7 +256,7 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
             continue
         # float32 products: counts and sum u are exact integers (< 2**24 for slices up to 2048 rows);
         # sum u^2 (only used for the spread correction) is rounded to ~1e-7 relative
-        cols = np.concatenate([cut.block_col0[b] + np.arange(cut.block_ncol[b]) for b in bl])
+        cols = np.concatenate([cut.block_cols[b] for b in bl])
         J = np.concatenate([np.arange(1, cut.block_ncol[b] + 1, dtype=np.float64) for b in bl])
         mm = np.concatenate([np.full(cut.block_ncol[b], mult[b]) for b in bl]) * scale_reads
         if sampled and cols.size > SAMPLED_COLUMNS:

@@ -131,7 +131,7 @@ def replay_layer_sum(digits: np.ndarray, bits: np.ndarray, cut, gs, **kw) -> lis
     out = [0.0] * len(gs)
     R = cut.num_reads
     for b, rows in enumerate(cut.block_rows):
-        lv = digits[np.asarray(rows)][:, cut.block_col0[b]:cut.block_col0[b] + cut.block_ncol[b]]
+        lv = digits[np.ix_(np.asarray(rows), cut.block_cols[b])]
         r = replay_column_resistance(lv, bits[np.asarray(rows), :R].T, **kw)
         for t, g in enumerate(gs):
             with np.errstate(divide="ignore", invalid="ignore"):
