@@ -191,6 +191,93 @@ def test_cut_novel_rows_by_kernel_position():
     assert np.all(cover == 1)
 
 
+def _reshaped_tile(w, x, c, npe, pe_nm, ti, tj, row_nm, col_nm):
+    """The reference's reshaped tile matrices (ReshapeArray / ReshapeInput), written out directly from
+    the layer's matrices padded with zero weights and zero input bits wherever it reads outside a
+    kernel position's channel block or outside what it copies: (weights, inputs) of shape
+    (npe * row_nm, col_nm) and (npe * row_nm, reads)."""
+    tw = np.zeros((npe * row_nm, col_nm))
+    tx = np.zeros((npe * row_nm, x.shape[1]), bool)
+    for k in range(npe):
+        for i in range(row_nm):
+            ch = ti * pe_nm + i
+            if ch >= c:
+                continue
+            cols = tj * pe_nm + np.arange(col_nm)
+            ok = cols < w.shape[1]
+            tw[k * row_nm + i, ok] = w[k * c + ch, cols[ok]]
+            tx[k * row_nm + i] = x[k * c + ch]
+    return tw, tx
+
+
+@pytest.mark.parametrize("c,k,ncps,pe_nm", [(48, 72, 8, 512), (300, 8, 8, 128), (20, 6, 4, 16)])
+def test_cut_novel_unused_cells_follow_the_zero_padded_reshape(c, k, ncps, pe_nm):
+    """Channel counts that do not divide the novel PE size: each PE slice reads exactly the cells of
+    the reference's reshaped tile, with zero weights and no input where the reshape reads outside a
+    kernel position's channel block or past its copy (DenseNet40's layer 9 is the first case)."""
+    import math
+    layer = Layer(6, 6, c, 3, 3, k, 0, 1)
+    cut = T.layer_cut(layer, T.CutKey(sub=64, ncps=ncps, input_bits=8, novel=True, pe_nm=pe_nm, num_pe_nm=9))
+    WR, WC = 9 * c, k * ncps
+    assert cut.has_unused
+    rng = np.random.default_rng(3)
+    w = rng.integers(1, 2 ** ncps, (WR, WC)).astype(float)          # no zero entries: zeros mark padding
+    x = rng.random((WR, 40)) < 0.5
+    wp = np.concatenate([np.concatenate([w, np.zeros((1, WC))]), np.zeros((WR + 1, ncps))], axis=1)
+    xp = np.concatenate([x, np.zeros((1, 40), bool)])
+    ntr, ntc = math.ceil(c / pe_nm), math.ceil(WC / pe_nm)
+    row_nm, col_nm = c // ntr, WC // ntc
+    for p in range(len(cut.pe_rows)):
+        t = cut.pe_tile[p]
+        ti, tj = divmod(int(t), ntc)
+        tw, tx = _reshaped_tile(w, x, c, 9, pe_nm, ti, tj, row_nm, col_nm)
+        i = p - np.flatnonzero(cut.pe_tile == t)[0]                       # PE index in its tile
+        wr, wc = int(cut.pe_rows[p]), int(cut.pe_cols[p])
+        loc = int(i * min(pe_nm, cut.tile_rows[t] / 9))
+        # the PE's matrix: rows loc.. of the tile copy, its first wc columns (zero past the copy)
+        want_w = np.zeros((wr, wc))
+        want_x = np.zeros((wr, 40), bool)
+        n = max(0, min(wr, tw.shape[0] - loc))
+        want_w[:n, :min(wc, col_nm)] = tw[loc:loc + n, :wc]
+        want_x[:n] = tx[loc:loc + n]
+        got_w = np.zeros((wr, wc))
+        got_x = np.zeros((wr, 40), bool)
+        # the PE's slices, in subarray steps (row-major over the PE's subarray grid)
+        for bi, b in enumerate(np.flatnonzero(cut.block_pe == p)):
+            rows, cols = cut.block_rows[b], cut.block_cols[b]
+            si, sj = divmod(bi, math.ceil(wc / 64))
+            got_w[si * 64:si * 64 + rows.size, sj * 64:sj * 64 + cols.size] = wp[np.ix_(rows, cols)]
+            got_x[si * 64:si * 64 + rows.size] = xp[rows]
+        np.testing.assert_array_equal(got_x, want_x)
+        # unused columns hold a zero weight in every digit position; compare where the copy is defined
+        np.testing.assert_array_equal(got_w[:, :min(wc, col_nm)], want_w[:, :min(wc, col_nm)])
+        assert np.all(got_w[:, col_nm:] == 0)
+    # an unused column keeps its digit position (zero weight's digits are laid out like any weight's)
+    for cols in cut.block_cols:
+        un = cols[cols >= WC]
+        assert np.all(un < WC + ncps)
+
+
+def test_novel_unused_cells_reduce_like_explicit_zero_weights():
+    """Column statistics of a cut with unused rows and columns equal those of a brute-force replay over
+    the padded matrices (RRAM, 2-bit cells, no wire resistance)."""
+    rng = np.random.default_rng(5)
+    layer = Layer(6, 6, 20, 3, 3, 6, 0, 1)
+    w = np.rint(np.clip(rng.normal(0, 0.4, (180, 6)), -1, 1) * 128) / 128
+    bits = rng.random((180, num_in_vector(layer) * 8)) < 0.3
+    cut = T.layer_cut(layer, T.CutKey(sub=16, ncps=4, input_bits=8, novel=True, pe_nm=16, num_pe_nm=9))
+    assert cut.has_unused
+    zero = weight_digits(np.zeros((1, 1)), 8, 2)
+    digits, xb = T.pad_traces(cut, weight_digits(w, 8, 2), bits, zero)
+    assert digits.shape == (181, 28) and xb.shape == (181, bits.shape[1])
+    assert zero.tolist() == [[2, 0, 0, 0]]                    # 128 = 2000 in base 4
+    np.testing.assert_array_equal(digits[180, :8], [2, 0, 0, 0, 2, 0, 0, 0])
+    st = T.reduce_layer(digits, xb, cut, 4)
+    prm, cell = _point(memcell="rram", cell_bits=2, subarray=16, parallel_read=16)
+    err = _compare(st, cut, digits, xb, prm, cell, wire=False, levels=4)
+    assert np.all(err < 1e-12), err
+
+
 def test_synthetic_deterministic_and_cached(tmp_path, monkeypatch):
     monkeypatch.setenv("DSE_CACHE_DIR", str(tmp_path))
     from dse.traces import cache
