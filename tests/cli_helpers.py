@@ -4,6 +4,9 @@ import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: ../shared beside the checkout (as in CI) and its conformance figures, networks and traces
+SHARED = os.path.join(os.path.dirname(REPO), "shared")
+CONFORMANCE = os.path.join(SHARED, "conformance")
 
 
 def dse_cli(*args, env=None, check=True):

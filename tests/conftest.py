@@ -4,9 +4,7 @@ import pytest
 
 import dse  # noqa: F401  (enables float64)
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(REPO), "shared")
-CONFORMANCE = os.path.join(SHARED, "conformance")
+from cli_helpers import CONFORMANCE  # noqa: E402  (tests/ is on sys.path)
 
 
 @pytest.fixture

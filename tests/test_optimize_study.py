@@ -13,8 +13,10 @@ import xarray as xr
 
 from dse.search.pareto import hypervolume, pareto_mask
 
-from cli_helpers import REPO, dse_cli  # tests/ is on sys.path
-TINY = "/work/shared/conformance/networks/tiny.csv"
+from cli_helpers import CONFORMANCE, REPO, dse_cli  # tests/ is on sys.path
+
+TINY = os.path.join(CONFORMANCE, "networks", "tiny.csv")
+pytestmark = pytest.mark.skipif(not os.path.isfile(TINY), reason=f"conformance network not found at {TINY}")
 
 STUDY = f"""
 network: {TINY}

@@ -1,4 +1,6 @@
 """dse optimize building blocks: Pareto front, hypervolume, search space, study files, constraints."""
+import os
+
 import numpy as np
 import optuna.distributions as od
 import pytest
@@ -11,7 +13,9 @@ from dse.search.space import parse_space
 from dse.search.spec import load_study
 from dse.sweep.spec import SweepError
 
-TINY = "/work/shared/conformance/networks/tiny.csv"
+from cli_helpers import CONFORMANCE  # tests/ is on sys.path
+
+TINY = os.path.join(CONFORMANCE, "networks", "tiny.csv")
 
 
 def test_pareto_front_of_a_known_set():

@@ -14,7 +14,8 @@ import jax.numpy as jnp
 
 from dse.chip.aggregate import LayerFigures, aggregate
 
-CONF = "/work/shared/conformance"
+from cli_helpers import CONFORMANCE as CONF  # tests/ is on sys.path
+
 CHIP_KEYS = ["clock_period", "latency", "energy_dynamic", "energy_leakage", "leakage_power", "latency_buffer",
              "energy_buffer", "latency_ic", "energy_ic", "latency_adc", "latency_accum", "latency_other",
              "energy_adc", "energy_accum", "energy_other", "tops", "tops_per_w", "fps", "tops_per_mm2"]
