@@ -101,6 +101,18 @@ def test_study_file_defaults(tmp_path):
     assert constraint_value(spec.constraints[1], {"memory_utilization": 0.05}) == pytest.approx(0.5)
 
 
+def test_constraints_in_the_metrics_own_units(tmp_path):
+    """TOPS/W, GOPS/W and TOPS/mm^2 bounds compare with the metrics as the datasets hold them."""
+    spec = load_study(_study(tmp_path, "optimize:\n  space: {technode: [7, 22]}\n  objectives: [area]\n"
+                                       "  constraints: ['tops_per_w >= 10 TOPS/W', 'tops_per_mm2 >= 400 GOPS/mm^2',"
+                                       " 'area <= 100 mm^2']\n"))
+    eff, dens, area = spec.constraints
+    assert constraint_value(eff, {"tops_per_w": 12.0}) == pytest.approx(-0.2)
+    assert constraint_value(eff, {"tops_per_w": 5.0}) == pytest.approx(0.5)
+    assert constraint_value(dens, {"tops_per_mm2": 0.2}) == pytest.approx(0.5)
+    assert constraint_value(area, {"area": 1e-4}) == 0.0            # 100 mm^2 is exactly the double 1e-4
+
+
 @pytest.mark.parametrize("body, msg", [
     ("optimize:\n  space: {technode: [7]}\n  objectives: {aera: min}\n", "'aera' is not a metric (did you mean 'area'?)"),
     ("optimize:\n  space: {technode: [7]}\n  objectives: {area: smallest}\n", "direction must be max or min"),

@@ -13,6 +13,32 @@ def test_quantities_to_si(text, unit, value):
     assert parse_quantity(text, unit) == pytest.approx(value, rel=1e-12)
 
 
+@pytest.mark.parametrize("text, unit, value", [
+    ("100 mm^2", "m^2", 1e-4), ("3 um", "m", 3e-6), ("0.1 ns", "s", 1e-10), ("7 nm", "m", 7e-9),
+    ("2.2 kOhm", "ohm", 2200.0), ("1.1 GHz", "Hz", 1.1e9), ("0.3 pJ", "J", 3e-13), ("12.5 %", "1", 0.125),
+])
+def test_prefixes_scale_exactly(text, unit, value):
+    """The double nearest to the decimal value, bit for bit (100 * 1e-6 would be 9.999999999999999e-05)."""
+    assert parse_quantity(text, unit) == value
+
+
+@pytest.mark.parametrize("text, unit, value", [
+    ("10 TOPS/W", "TOPS/W", 10.0), ("500 GOPS/W", "TOPS/W", 0.5), ("2 POPS/W", "TOPS/W", 2000.0),
+    ("10 TOPS/mW", "TOPS/W", 1e4), ("3 TOPS", "TOPS", 3.0), ("250 GOPS", "TOPS", 0.25),
+    ("0.5 TOPS/mm^2", "TOPS/mm^2", 0.5), ("0.5 TOPS/mm2", "TOPS/mm^2", 0.5), ("1 TOPS/cm^2", "TOPS/mm^2", 0.01),
+    ("40 GOPS/mm^2", "TOPS/mm^2", 0.04),
+])
+def test_throughput_units_of_the_metrics(text, unit, value):
+    assert parse_quantity(text, unit) == value
+
+
+def test_throughput_units_refuse_other_dimensions():
+    with pytest.raises(UnitError, match="expected TOPS/W"):
+        parse_quantity("10 TOPS/mm^2", "TOPS/W")
+    with pytest.raises(UnitError, match="per W or per area"):
+        parse_quantity("10 TOPS/s", None)
+
+
 def test_wrong_dimension_is_refused():
     with pytest.raises(UnitError, match="expected ohm"):
         parse_quantity("6 kHz", "ohm")
