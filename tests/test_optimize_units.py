@@ -130,3 +130,35 @@ def test_study_file_errors_name_file_and_key(tmp_path, body, msg):
     with pytest.raises(SweepError) as e:
         load_study(path)
     assert msg in str(e.value) and path in str(e.value)
+
+
+SECRET = "s3cr3t-pw"
+
+
+def test_storage_urls_are_masked():
+    from dse.search.storage import mask_secrets, masked_url
+
+    url = f"postgresql+psycopg://alice:{SECRET}@db.example/studies"
+    assert masked_url(url) == "postgresql+psycopg://alice:***@db.example/studies"
+    assert masked_url("sqlite:///results/s.db") == "sqlite:///results/s.db"
+    assert SECRET not in mask_secrets(f"storage: {url}\ntrials: 4\n", url)
+
+
+def test_no_password_in_study_results_or_messages(tmp_path):
+    """A study file naming a password-protected database: the dataset's attributes and the CLI's
+    stderr (the storage cannot be opened here) show the URL masked."""
+    import optuna
+
+    from cli_helpers import dse_cli
+    from dse.search.results import study_dataset
+
+    url = f"postgresql+psycopg://alice:{SECRET}@/studies?host={tmp_path}"
+    path = _study(tmp_path, f"optimize:\n  space: {{technode: [7, 22]}}\n  objectives: [area]\n  storage: {url}\n")
+    spec = load_study(path)
+    assert spec.storage == url
+    ds = study_dataset(optuna.create_study(directions=["minimize"]), spec)
+    assert ds.attrs["storage"].startswith("postgresql+psycopg://alice:***@/studies?host=")
+    assert not [k for k, v in ds.attrs.items() if SECRET in str(v)]
+    r = dse_cli("optimize", path, "--out", str(tmp_path / "o.nc"), check=False)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "alice:***@" in r.stderr and SECRET not in r.stderr + r.stdout

@@ -18,6 +18,7 @@ def cmd_optimize(args) -> int:
     from dse.search.evaluate import SearchError
     from dse.search.results import study_dataset, write_results
     from dse.search.spec import load_study
+    from dse.search.storage import masked_url
     from dse.search.study import run_study
     from dse.sweep.spec import SweepError
 
@@ -28,7 +29,7 @@ def cmd_optimize(args) -> int:
         return _fail(str(e))
     print(f"dse optimize: {args.study_file}: {spec.sampler} on {spec.network.name}, {spec.trials} trials in batches "
           f"of {spec.batch}; objectives {', '.join(map(str, spec.objectives))}; study '{spec.study_name}' in "
-          f"{spec.storage}", file=sys.stderr)
+          f"{masked_url(spec.storage)}", file=sys.stderr)
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -20,6 +20,7 @@ from dse import design
 from dse.metrics import METRICS
 from dse.search.pareto import hypervolume, pareto_mask
 from dse.search.spec import Objective, StudySpec
+from dse.search.storage import mask_secrets, masked_url
 
 
 def parse_objectives(text: str) -> list[Objective]:
@@ -70,7 +71,7 @@ def study_dataset(study, spec: StudySpec) -> xr.Dataset:
         meta = METRICS.get(k)
         data[k] = xr.Variable(("trial",), v, {"units": meta.unit, "description": meta.doc} if meta else
                               ({"units": "1", "description": "classification accuracy"} if k == "accuracy" else {}))
-    feasible = np.asarray([s == "COMPLETE" for s in states]) & (np.nan_to_num(violation, nan=1.0) <= 0)
+    feasible = np.asarray([s == "COMPLETE" for s in states], dtype=bool) & (np.nan_to_num(violation, nan=1.0) <= 0)
     obj_names = [o.name for o in spec.objectives]
     maximize = [o.maximize for o in spec.objectives]
     values = np.stack([metrics.get(k, np.full(n, np.nan)) for k in obj_names], 1) if n else np.zeros((0, len(obj_names)))
@@ -96,14 +97,15 @@ def study_dataset(study, spec: StudySpec) -> xr.Dataset:
         coords[k] = ("trial", np.array(vals, dtype=object if vals and isinstance(vals[0], str) else None))
     ds = xr.Dataset(data, coords=coords)
     ds.attrs.update({
-        "network": spec.network.name, "study": spec.study_name, "storage": spec.storage, "sampler": spec.sampler,
+        "network": spec.network.name, "study": spec.study_name, "storage": masked_url(spec.storage), "sampler": spec.sampler,
         "budget": spec.trials, "objectives": ",".join(str(o) for o in spec.objectives),
         "constraints": "; ".join(c.text for c in spec.constraints), "space": json.dumps(list(spec.space.params)),
         "hypervolume": hv, "hv_reference": ref.tolist() if len(ref) else [],
         "hv_note": "hypervolume of the front in the objectives' SI units up to hv_reference "
                    "(the 'reference' of the study file, else each objective's worst feasible value "
                    "moved outwards by 10% of its range)",
-        "study_file": os.path.abspath(spec.path), "study_text": spec.text, "fingerprint": spec.fingerprint,
+        "study_file": os.path.abspath(spec.path), "study_text": mask_secrets(spec.text, spec.storage),
+        "fingerprint": spec.fingerprint,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     })
     return ds

@@ -13,7 +13,6 @@ and evaluated by the next worker, so the study ends with exactly ``trials`` tria
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import os
@@ -23,91 +22,20 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any, Callable
+from typing import Callable
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from dse.search.evaluate import BatchEvaluator, SearchError, constraint_value
 from dse.search.spec import StudySpec
+from dse.search.storage import masked_url, open_storage
 
 #: Optuna >= 5 reads constraints from each trial (Trial.set_constraint); older ones need constraints_func
 _TRIAL_CONSTRAINTS = hasattr(optuna.trial.Trial, "set_constraint")
 HEARTBEAT_S = 5.0
 GRACE_S = 60.0
 _WORKER = "worker:"
-
-
-def open_storage(url: str):
-    """An Optuna storage from a URL; SQLite files get a folder, a lock timeout and retries."""
-    if url.startswith("journal:"):
-        from optuna.storages.journal import JournalFileBackend, JournalStorage
-
-        path = url[len("journal:"):]
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        return JournalStorage(JournalFileBackend(path))
-    kwargs: dict[str, Any] = {}
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):]
-        if path and path != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        kwargs = {"connect_args": {"timeout": 120}}
-    else:
-        kwargs = {"pool_pre_ping": True}
-    last = None
-    for attempt in range(20):  # processes creating the tables of a new database at once
-        try:
-            with _creation_lock(url):
-                storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
-            if url.startswith("sqlite:///"):
-                _sqlite_pragmas(storage.engine)
-            return storage
-        except Exception as e:  # noqa: BLE001  (sqlalchemy OperationalError/IntegrityError, table races)
-            last = e
-            if not any(m in str(e) for m in _RACE_MESSAGES):
-                break
-            time.sleep(0.2 + 0.1 * attempt)
-    raise SearchError(f"cannot open the study storage {url!r}: {last}")
-
-
-#: what a lost race to create a new database's tables (or its alembic version row) looks like
-_RACE_MESSAGES = ("locked", "already exists", "UNIQUE constraint failed", "duplicate key")
-
-
-@contextlib.contextmanager
-def _creation_lock(url: str):
-    """Serialize opening (and so creating) one SQLite file across processes with an exclusive
-    lock on ``<file>.lock``; other URLs rely on the retries in :func:`open_storage`."""
-    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
-    if not path or path == ":memory:":
-        yield
-        return
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: the retries alone
-        yield
-        return
-    with open(os.path.abspath(path) + ".lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _sqlite_pragmas(engine) -> None:
-    """Write-ahead log (readers never block the writer) and no fsync per commit: many small
-    commits per trial stay fast, and cooperating processes wait less for the lock."""
-    import sqlalchemy
-
-    def on_connect(conn, _record):
-        cur = conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
-
-    sqlalchemy.event.listen(engine, "connect", on_connect)
-    engine.dispose()
 
 
 def make_sampler(spec: StudySpec, seed: int, constraints_func) -> optuna.samplers.BaseSampler:
@@ -208,7 +136,7 @@ def run_study(spec: StudySpec, *, progress: bool = True, grace: float = GRACE_S,
         study.set_user_attr("dse_fingerprint", spec.fingerprint)
         study.set_user_attr("dse_objectives", [str(o) for o in spec.objectives])
     elif fp != spec.fingerprint or [d.name.lower() for d in study.directions] != directions:
-        raise SearchError(f"{spec.path}: study '{spec.study_name}' in {spec.storage} was made from a different "
+        raise SearchError(f"{spec.path}: study '{spec.study_name}' in {masked_url(spec.storage)} was made from a different "
                           f"network, space, objectives or constraints; choose another name with --study "
                           f"or delete the study")
     worker = Worker(study)
