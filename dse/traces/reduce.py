@@ -254,8 +254,8 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
             k = np.arange(nmax + 1)
             acc.add(k, [h * wcol, np.zeros(k.size), h * wcol * k] + [np.zeros(k.size)] * (acc.Q - 3))
             continue
-        # float32 products: counts and sum u are exact integers (< 2**24 for slices up to 2048 rows);
-        # sum u^2 (only used for the spread correction) is rounded to ~1e-7 relative
+        # float32 products: counts and sum u are exact integers (< 2**24 for slices up to 5792 rows);
+        # sum u^2 too up to 256 rows, in float64 above
         cols = np.concatenate([cut.block_cols[b] for b in bl])
         J = np.concatenate([np.arange(1, cut.block_ncol[b] + 1, dtype=np.float64) for b in bl])
         mm = np.concatenate([np.full(cut.block_ncol[b], mult[b]) for b in bl]) * scale_reads
@@ -277,8 +277,11 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
             continue
         Xt = X.T.astype(np.float32)                        # (Rz, N)
         u = (N - np.arange(N)).astype(np.float32)          # u = N - i
+        u2 = u.astype(np.float64) ** 2
+        exact32 = u2.sum() < 1 << 24
+        Xt2 = Xt if exact32 else Xt.astype(np.float64)
         U1 = (Xt @ u).astype(np.float64)
-        U2 = (Xt @ (u * u)).astype(np.float64)
+        U2 = (Xt2 @ u2.astype(Xt2.dtype)).astype(np.float64)
         Dg = digits[np.ix_(rows, cols)]
         C = cols.size
         step = max(1, int(chunk_bytes // (4 * Rz * 3 * max(L - 1, 1))))
@@ -294,10 +297,10 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
             s2_rest = np.repeat(U2[:, None], w, 1)
             for d in range(1, L):
                 M = (Dc == d).astype(np.float32)
-                prod = Xt @ np.concatenate([M, M * u[:, None], M * (u * u)[:, None]], axis=1)
+                prod = Xt @ np.concatenate([M, M * u[:, None]], axis=1)
                 cnt[d] = prod[:, :w].astype(np.float64)
                 s1[d] = prod[:, w:2 * w].astype(np.float64)
-                s2[d] = prod[:, 2 * w:].astype(np.float64)
+                s2[d] = (Xt2 @ (M * u2[:, None]).astype(Xt2.dtype)).astype(np.float64)
                 c_rest -= cnt[d]
                 s1_rest -= s1[d]
                 s2_rest -= s2[d]
@@ -331,27 +334,44 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
     return _finalize(s, L, R, cut, nrow, n_hist)
 
 
+def _level_bin64(n: np.ndarray, lev: np.ndarray, L: int) -> np.ndarray:
+    """Mean level of states with ``n`` active rows and level sum ``lev`` (integer arrays), in 64 equal
+    bins: ``min(floor(64 * lev / (n (L-1))), 63)``, 0 where ``n`` is 0 (exact integer arithmetic). The
+    bin for ``rb`` bins (a power of two up to 64) is this one shifted right by ``log2(64 / rb)``."""
+    n = np.asarray(n, np.int64)
+    return np.where(n > 0, np.minimum(np.asarray(lev, np.int64) * 64 // np.maximum(n * (L - 1), 1), 63), 0)
+
+
+def merged_keys(n: np.ndarray, q64: np.ndarray, nmax: int, max_states: int) -> tuple[np.ndarray, int]:
+    """Merged-state key of each state with ``n`` active rows and mean-level bin ``q64``
+    (:func:`_level_bin64`), and the number of mean-level bins ``rb`` used (see :func:`_merge`)."""
+    n = np.asarray(n, np.int64)
+    wn = max(1, -(-(nmax - 16) // 24))
+    nb = np.where(n <= 16, n, 16 - (-(n - 16) // wn))
+    rb = 64
+    while True:
+        key = nb * (rb + 1) + (np.asarray(q64, np.int64) >> (7 - rb.bit_length()))
+        if np.unique(key).size <= max_states or rb == 1:
+            return key, rb
+        rb //= 2
+
+
 def _merge(s: np.ndarray, L: int, nmax: int, max_states: int) -> np.ndarray:
     """Merge state sums ``s`` (K, 2 + 3L) into at most about ``max_states`` bins of (active rows, mean
     level); sums add, so merged states carry the weighted means of their members. Active rows are kept
     exactly up to 16 and in about 24 equal bins above; the mean level ``s / (n (L-1))`` in ``rb``
-    equal bins (``rb`` halves until the bins fit). The column resistance then comes from the mean
-    level counts of a bin: a second-order (Jensen) error in the spread of conductance within a bin."""
+    equal bins (``rb`` halves from 64 until the bins fit). Bins are decided on each state's exact
+    integers (active rows, level sum), not on rounded means. The column resistance then comes from
+    the mean level counts of a bin: a second-order (Jensen) error in the spread of conductance within
+    a bin."""
     w = s[:, 0]
     c = s[:, 2:2 + L]
-    wi = np.where(w > 0, 1.0 / np.where(w > 0, w, 1.0), 0.0)
-    n = c.sum(1) * wi
-    lev = (c @ np.arange(L, dtype=np.float64)) * wi
-    ratio = np.where(n > 0, lev / np.maximum(n, 1e-300) / (L - 1), 0.0)
-    wn = max(1, -(-(nmax - 16) // 24))
-    nb = np.where(n <= 16, np.rint(n), 16 + np.ceil((n - 16) / wn)).astype(np.int64)
-    rb = 64
-    while True:
-        key = nb * (rb + 1) + np.minimum(np.floor(ratio * rb), rb - 1).astype(np.int64)
-        codes, uniq = _factorize(key)
-        if uniq.size <= max_states or rb == 1:
-            break
-        rb //= 2
+    ws = np.where(w > 0, w, 1.0)
+    # the members of a state share n and the level sum, so these quotients are integers
+    n = np.rint(c.sum(1) / ws).astype(np.int64)
+    lev = np.rint((c @ np.arange(L, dtype=np.float64)) / ws).astype(np.int64)
+    key, _rb = merged_keys(n, _level_bin64(n, lev, L), nmax, max_states)
+    codes, uniq = _factorize(key)
     out = np.zeros((uniq.size, s.shape[1]))
     for q in range(s.shape[1]):
         out[:, q] = np.bincount(codes, weights=s[:, q], minlength=uniq.size)
