@@ -122,6 +122,11 @@ def load_network(path_or_name: str | os.PathLike | Network) -> Network:
         return parse_network(f.read(), name=path)
 
 
+def network_text(net: Network) -> str:
+    """The network file's text: one comma-separated line of the 8 columns per layer."""
+    return "".join(",".join(str(v) for v in layer.as_tuple()) + "\n" for layer in net.layers)
+
+
 def layers_tuple(net: Network) -> tuple[tuple[int, ...], ...]:
     """The layers as a tuple of 8-int tuples, for static use."""
     return tuple(layer.as_tuple() for layer in net.layers)

@@ -68,10 +68,11 @@ def test_traces_round_trip_into_evaluate(tiny_ckpt, tmp_path):
         assert w.shape == (layer.rows, layer.out_c) and np.abs(w).max() <= 1.0
         assert np.allclose(w * 128, np.round(w * 128))                 # 8-bit WAGE grid
         assert b.shape == (layer.rows, R.num_in_vector(layer) * 8)
-    # the first layer's input bits rebuild the (quantized) image: window 0, centre row 4 (C, kh, kw order)
+    # the first layer's input bits rebuild the (quantized) image: window 0, centre row 4 (C, kh, kw order),
+    # sign bit first as the reference's wrapper writes them
     x, _ = D.load("digits", split="test", limit=1)
     b = R.read_input(R.trace_paths(out, 0)[1], net.layers[0], 8, 0)
-    m = sum(int(b[4, z]) << z for z in range(8))
+    m = sum(int(b[4, z]) << (7 - z) for z in range(8))
     assert m == int(np.round(min(x[0, 0, 0, 0], 127 / 128) * 128))
     # the hardware model on these traces (in a subprocess: a crash there must fail this test, not pytest)
     import subprocess

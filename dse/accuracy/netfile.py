@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from dse.accuracy.layers import LayerInfo, Recorder
-from dse.network import Network, from_layers
+from dse.network import Network, from_layers, network_text
 
 __all__ = ["layer_infos", "network_of", "network_text", "write_network_file"]
 
@@ -30,11 +30,6 @@ def layer_infos(model, input_shape) -> list[LayerInfo]:
 def network_of(model, input_shape, name: str = "network") -> Network:
     """A :class:`dse.network.Network` for ``model`` (what ``dse.evaluate`` takes)."""
     return from_layers([info.row() for info in layer_infos(model, input_shape)], name=name)
-
-
-def network_text(net: Network) -> str:
-    """The network file's text: one comma-separated line per layer."""
-    return "".join(",".join(str(v) for v in layer.as_tuple()) + "\n" for layer in net.layers)
 
 
 def write_network_file(model, input_shape, path: str, name: str | None = None) -> Network:
