@@ -163,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_optimize(sub)
     from dse.cli import accuracy as _acc
     _acc.register(sub)
+    from dse.cli.import_onnx import register as register_import
+    register_import(sub)
     return ap
 
 
