@@ -3,18 +3,15 @@
 The hardware model re-creates DNN+NeuroSim V1.4 as pure JAX functions over
 batched design points. Float64 is enabled on import: the hardware model needs it.
 
-The reference takes many discrete decisions on floating-point quotients (transistor
-folds, fin counts, ``ceil`` of ratios) that sit exactly on integer boundaries. XLA on
-CPU would otherwise contract multiply-adds into FMA instructions and rewrite divisions
-as multiplications by reciprocals, moving such quotients by one ulp and flipping those
-decisions; the flags below keep CPU arithmetic as the reference's (IEEE, no FMA). They
-must be set before JAX starts its CPU backend, so import ``dse`` before computing with JAX.
+Exact CPU arithmetic (:mod:`dse.exact`): the reference takes many discrete decisions on
+floating-point quotients that sit exactly on integer boundaries, which XLA's fused
+multiply-adds and algebraic rewrites would move by one ulp. The hardware model's own
+compilations switch the rewrites off; fused multiply-adds can only be switched off for the
+whole process, which importing ``dse`` does unless ``DSE_EXACT_CPU=0`` (see :mod:`dse.exact`).
 """
-import os as _os
+from dse import exact as _exact
 
-_EXACT_FLAGS = ("--xla_cpu_max_isa=AVX", "--xla_disable_hlo_passes=algsimp")
-_flags = _os.environ.get("XLA_FLAGS", "")
-_os.environ["XLA_FLAGS"] = " ".join([_flags] + [f for f in _EXACT_FLAGS if f.split("=")[0] not in _flags]).strip()
+_exact.cap_cpu_isa()
 
 import jax  # noqa: E402
 

@@ -9,6 +9,7 @@ practical consequences are handled here:
 * Compilation is single-threaded per program and releases the GIL, so the area and performance
   stages compile concurrently (:func:`compile_async`), while the caller reduces traces.
 
+Every stage compiles with the exactness options of :mod:`dse.exact` (no algebraic simplifier).
 Compiled executables are kept per (stage, argument shapes and dtypes, static structure): a second
 batch with the same shapes compiles nothing (:func:`compiled_count` lets tests check it), and the
 persistent XLA cache (:mod:`dse.cache`) serves later processes.
@@ -20,6 +21,8 @@ import threading
 from typing import Any, Callable
 
 import jax
+
+from dse.exact import COMPILER_OPTIONS as EXACT_OPTIONS
 
 __all__ = ["lower_async", "compile_async", "compiled", "compiled_count", "on_big_stack", "on_big_stack_async"]
 
@@ -112,7 +115,7 @@ def compile_async(name: str, fn: Callable, *args) -> cf.Future:
     with _LOCK:
         fut = _FUTURES.get(key)
         if fut is None:
-            fut = _FUTURES[key] = _pool().submit(lambda: low.result().compile())
+            fut = _FUTURES[key] = _pool().submit(lambda: low.result().compile(EXACT_OPTIONS))
     return fut
 
 
