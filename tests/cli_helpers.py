@@ -1,7 +1,9 @@
 """Running the ``dse`` command line in a subprocess, for the end-to-end tests."""
 import os
+import signal
 import subprocess
 import sys
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: ../shared beside the checkout (as in CI) and its conformance figures, networks and traces
@@ -17,3 +19,24 @@ def dse_cli(*args, env=None, check=True):
     if check and r.returncode != 0:
         raise AssertionError(f"dse {' '.join(args)} exited {r.returncode}:\n{r.stdout}\n{r.stderr}")
     return r
+
+
+def dse_killed_when(args, condition, *, env=None, timeout=600, poll=0.005):
+    """Start ``python -m dse ARGS``, wait until ``condition()`` holds, then SIGKILL the process (a real
+    kill -9, as a crash or a cluster's preemption would); returns its exit status (``-SIGKILL`` when
+    it was killed) and stderr. Fails if the process ends by itself first."""
+    e = dict(os.environ, **(env or {}))
+    p = subprocess.Popen([sys.executable, "-m", "dse", *args], cwd=REPO, env=e, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while not condition():
+        if p.poll() is not None:
+            raise AssertionError(f"dse {' '.join(args)} ended (status {p.returncode}) before it could be killed:\n"
+                                 + p.stderr.read())
+        if time.monotonic() - t0 > timeout:
+            p.kill()
+            raise AssertionError(f"dse {' '.join(args)}: condition not reached in {timeout} s")
+        time.sleep(poll)
+    p.send_signal(signal.SIGKILL)
+    _, err = p.communicate()
+    return p.returncode, err

@@ -13,7 +13,7 @@ import xarray as xr
 
 from dse.search.pareto import hypervolume, pareto_mask
 
-from cli_helpers import CONFORMANCE, REPO, dse_cli  # tests/ is on sys.path
+from cli_helpers import CONFORMANCE, REPO, dse_cli, dse_killed_when  # tests/ is on sys.path
 
 TINY = os.path.join(CONFORMANCE, "networks", "tiny.csv")
 pytestmark = pytest.mark.skipif(not os.path.isfile(TINY), reason=f"conformance network not found at {TINY}")
@@ -123,26 +123,39 @@ def test_accuracy_objective_without_section_is_a_clear_error(tmp_path):
     assert evaluate.PROVIDERS["accuracy"] is evaluate._accuracy_provider
 
 
+def _finished_trials(db) -> int:
+    """Trials told so far (COMPLETE or FAIL), read straight from the SQLite file (0 before it exists)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
+            return con.execute("SELECT count(*) FROM trials WHERE state IN ('COMPLETE', 'FAIL')").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
 def test_killed_study_resumes_to_exactly_the_budget(tmp_path):
+    """SIGKILL after the first batch is told: the killed worker's RUNNING trials are taken over, and the
+    study ends with exactly its budget of trials, each evaluated with the parameters it was asked with."""
     path = study_file(tmp_path, trials=40, batch=8)
     db = tmp_path / "k.db"
     out = tmp_path / "k.nc"
-    # die like kill -9 in the third batch, after asking its trials and before telling them
-    r = dse_cli("optimize", path, "--out", str(out), "--quiet", env={"DSE_OPTIMIZE_KILL_AFTER_BATCHES": "3"},
-                check=False)
-    assert r.returncode == -signal.SIGKILL and not out.exists()
+    status, err = dse_killed_when(["optimize", path, "--out", str(out), "--quiet"], lambda: _finished_trials(db) >= 8)
+    assert status == -signal.SIGKILL and not out.exists(), err
     t = trials_of(db, "s")
     states = [x.state.name for x in t]
-    assert len(t) == 24 and states.count("RUNNING") == 8 and all(s != "RUNNING" for s in states[:16])
+    finished = sum(s in ("COMPLETE", "FAIL") for s in states)
     running = [x.number for x in t if x.state.name == "RUNNING"]
+    assert 8 <= finished < 40 and len(t) == finished + len(running) and len(running) <= 8
     r = dse_cli("optimize", path, "--out", str(out), "--quiet")
-    assert "8 taken over from a stopped worker" in r.stderr and "(24 evaluated by this process" in r.stderr
+    if running:
+        assert f"{len(running)} taken over from a stopped worker" in r.stderr
+    assert f"({40 - finished} evaluated by this process" in r.stderr
     t = trials_of(db, "s")
     assert len(t) == 40 and [x.number for x in t] == list(range(40))
     assert all(x.state.name in ("COMPLETE", "FAIL") for x in t)
-    # the stopped batch was evaluated with the parameters it was asked with
     for n in running:
-        assert t[n].state.name in ("COMPLETE", "FAIL") and t[n].datetime_complete is not None
+        assert t[n].datetime_complete is not None
     ds = xr.open_dataset(out)
     assert ds.sizes["trial"] == 40
     # a finished study run again adds nothing

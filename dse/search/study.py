@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import signal
 import socket
 import sys
 import threading
@@ -180,7 +179,6 @@ def _stale(study: optuna.Study, worker: Worker, trials: list[FrozenTrial], grace
 def _loop(study, spec, evaluator, worker, grace, progress, log):
     storage = study._storage
     dists = spec.space.distributions()
-    kill_after = int(os.environ.get("DSE_OPTIMIZE_KILL_AFTER_BATCHES", "0") or 0)
     delay = float(os.environ.get("DSE_OPTIMIZE_BATCH_DELAY", "0") or 0)
     worst = {k: p.worst for k, p in evaluator.providers.items() if p.worst is not None}
     evaluated = claimed = rounds = 0
@@ -209,8 +207,6 @@ def _loop(study, spec, evaluator, worker, grace, progress, log):
             time.sleep(0.5)                       # let live workers finish, so every output is complete
             continue
         rounds += 1
-        if kill_after and rounds == kill_after:   # for the resume test: die like kill -9, trials RUNNING
-            os.kill(os.getpid(), signal.SIGKILL)
         outcomes = evaluator.evaluate([p for _, _, p in batch])
         for (tid, number, _), o in zip(batch, outcomes):
             _tell(study, spec, tid, number, o, worst)
