@@ -379,7 +379,7 @@ def to_dataset(net: Network, points: Sequence[Mapping[str, Any]], out: Mapping[s
         m = mask & ~status.PERF_ONLY if name in AREA_NAMES else mask
         values = np.where(m.reshape((-1,) + (1,) * (values.ndim - 1)) != 0, np.nan, values)
         data_vars[name] = xr.Variable(dims, values, attrs)
-    data_vars["error"] = xr.Variable(("point",), np.array([status.reasons(m) for m in mask], dtype=object),
+    data_vars["error"] = xr.Variable(("point",), np.array(_errors(mask, out), dtype=object),
                                      {"description": "why the point is infeasible ('' when feasible)"})
     data_vars["status"] = xr.Variable(("point",), mask, {"description": "infeasibility bit mask (dse.status)"})
     coords: dict[str, Any] = {"point": np.arange(n), "layer": np.arange(1, len(net.layers) + 1)}
@@ -389,6 +389,18 @@ def to_dataset(net: Network, points: Sequence[Mapping[str, Any]], out: Mapping[s
     ds = xr.Dataset(data_vars, coords=coords)
     ds.attrs.update({"network": net.name, "dse_version": _version()})
     return ds
+
+
+def _errors(mask: np.ndarray, out: Mapping[str, np.ndarray]) -> list[str]:
+    """The reason of each point ('' when feasible); non-finite results name their metrics."""
+    def bad(i, names):
+        return ", ".join(k for k in names if k in out and not np.all(np.isfinite(out[k][i])))
+
+    chip = [k for k in out if k != "status" and not k.startswith("layer_")]
+    details = lambda i: {status.NUMERIC: bad(i, [k for k in chip if k in AREA_NAMES]),  # noqa: E731
+                         status.NO_LATENCY: bad(i, [k for k in chip if k not in AREA_NAMES])}
+    return [status.reasons(m, details(i) if m & (status.NUMERIC | status.NO_LATENCY) else None)
+            for i, m in enumerate(mask)]
 
 
 def _version() -> str:

@@ -92,6 +92,7 @@ def hardware_stage(d: D.DesignArrays, fp: Floorplan, sub: SubArray, num_layers) 
     }
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(out[k])) for k in out if not k.startswith("layer_")]))
     mask = S.flag(mask, (mask == 0) & ~finite, S.NUMERIC)
+    mask = S.flag(mask, (sub.area < 0) | (chip.area_other < 0), S.NEGATIVE_LAYOUT)
     out["status"] = mask
     return out, HardwareState(sub=sub, chip=chip)
 

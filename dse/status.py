@@ -22,6 +22,7 @@ EXCLUDED = 1 << 8
 NOT_MODELLED = 1 << 9
 # 1 << 10 was MAPPING_UNDEFINED (novel mapping past the weights): such cuts now read unused cells
 NO_LATENCY = 1 << 11
+NEGATIVE_LAYOUT = 1 << 12
 #: bits that leave the area metrics valid (only latency / energy are missing)
 PERF_ONLY = NO_LATENCY
 
@@ -33,12 +34,15 @@ MESSAGES = {
     ACCESS_TOO_WIDE: "the 1T1R access transistor is wider than the memory cell",
     ASYNC_REGFILE: "asynchronous mode with register-file buffers has no finite latency in the reference",
     NO_ACTIVE_ROWS: "RRAM sequential read with no active rows (reference gives NaN)",
-    NUMERIC: "a metric is not finite",
+    NUMERIC: "area metrics are not finite",
     FEFET_NODE: "FeFET is not supported at this node",
     EXCLUDED: "excluded by the sweep's 'where' filter (not evaluated)",
     NOT_MODELLED: "this combination is not modelled yet",
     NO_LATENCY: "latency/energy are not finite in the reference's model here (e.g. a NaN sensing clock); "
                 "area metrics are valid",
+    NEGATIVE_LAYOUT: "a circuit's layout comes out with negative size: the reference converts an out-of-range "
+                     "double to int (INT_MIN) when it sizes the subarray's flip-flops at this node and subarray "
+                     "size (docs/deviations.md, C integer conversions)",
 }
 
 
@@ -47,7 +51,10 @@ def flag(mask, condition, code: int):
     return jnp.where(condition, mask | code, mask)
 
 
-def reasons(mask: int) -> str:
-    """The messages of every bit set in ``mask``, joined by '; ' ('' when feasible)."""
+def reasons(mask: int, details: dict[int, str] | None = None) -> str:
+    """The messages of every bit set in ``mask``, joined by '; ' ('' when feasible); ``details`` adds
+    a note to a bit's message (e.g. which metrics are not finite)."""
     mask = int(mask)
-    return "; ".join(msg for code, msg in MESSAGES.items() if mask & code)
+    details = details or {}
+    return "; ".join(msg + (f" ({details[code]})" if details.get(code) else "")
+                     for code, msg in MESSAGES.items() if mask & code)

@@ -120,3 +120,18 @@ def test_packing_round_trip_keeps_values_and_dtypes():
         np.testing.assert_array_equal(np.asarray(got), want)
     np.testing.assert_array_equal(p.pack(jax.device_put(tree)), mat)
     assert Packing.of(jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), tree)) == p
+
+
+def test_non_finite_points_name_the_metrics_and_the_cause():
+    """1 nm FeFET with 64-row subarrays: the reference's flip-flop layout overflows an int; the reason
+    says so and names the area metrics that are not finite."""
+    import dse
+    from dse import status as S
+
+    ds = dse.evaluate("vgg8", [dict(technode=1, memcell="fefet", subarray=64, adc_bits=3, parallel_read=8),
+                               dict(technode=1, memcell="fefet", subarray=128, adc_bits=3, parallel_read=8)])
+    err, ok = (str(e) for e in ds["error"].values)
+    assert ok == ""
+    assert int(ds["status"][0]) & S.NEGATIVE_LAYOUT and int(ds["status"][0]) & S.NUMERIC
+    assert "area metrics are not finite (area, area_accum, area_ic)" in err
+    assert "INT_MIN" in err and "flip-flops" in err
