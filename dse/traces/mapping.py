@@ -7,7 +7,8 @@ duplicated, not duplicated), the PE loop over subarrays (three cases again) and,
 mapping, the reshaping that gathers one kernel position's channels into each PE.
 
 All sizes are static Python ints (a floorplan evaluated for one design point). Rows are indices into the
-layer's unrolled weight matrix (``k_h*k_w*in_c`` rows, kernel position major as in the trace files);
+layer's unrolled weight matrix (``k_h*k_w*in_c`` rows in the trace files' order; the novel mapping's reshape
+takes ``in_c`` consecutive rows per kernel position whatever order the files use, ``docs/deviations.md``);
 columns into its ``out_c*ncps`` memory columns.
 
 Quirk kept: in a conventional tile without duplication, the slots of the ``numPE x numPE`` PE grid that
@@ -15,8 +16,8 @@ hold no weights re-add the energy of the previously evaluated PE; :attr:`LayerCu
 times each PE's energy enters the layer.
 
 Unused cells. Where channel counts do not divide the novel PE size, the reference's reshaping takes rows
-past each kernel position's channel block (and past the matrix end for the last position) and columns
-past what it copied; its behaviour is undefined there. Here such a row is an *unused row* (zero weight,
+past each kernel position's block of ``in_c`` rows (and past the matrix end for the last position) and
+columns past what it copied; its behaviour is undefined there. Here such a row is an *unused row* (zero weight,
 no input: index ``weight_rows``) and such a column an *unused column* holding zero weights (index
 ``weight_cols + d``, ``d`` its digit position); the tile, PE and subarray shapes stay the reference's.
 :func:`pad_traces` appends these rows and columns to a layer's traces (``docs/deviations.md``).
