@@ -21,7 +21,12 @@ from dse.cache import enable_compilation_cache  # noqa: E402
 
 enable_compilation_cache()
 
-__version__ = "0.1.0"
+try:
+    from importlib.metadata import version as _dist_version
+
+    __version__ = _dist_version("dse")       # one version, pyproject.toml's
+except Exception:  # noqa: BLE001  (running from a source tree that is not installed)
+    __version__ = "0+unknown"
 
 from dse.engine import evaluate  # noqa: E402
 

@@ -23,6 +23,7 @@ import xarray as xr
 
 from dse import compile as C
 from dse import design, status
+from dse.dataset import cf_attributes
 from dse.metrics import AREA_LAYER_METRICS, AREA_METRICS, METRICS, PERF_LAYER_METRICS, PERF_METRICS
 from dse.network import Network, layers_tuple, load_network
 from dse.pytree import Packing
@@ -374,21 +375,21 @@ def to_dataset(net: Network, points: Sequence[Mapping[str, Any]], out: Mapping[s
             continue
         meta = METRICS.get(name)
         dims = ("point", "layer") if values.ndim == 2 else ("point",)
-        attrs = {"units": meta.unit, "description": meta.doc} if meta else {}
+        attrs = {"units": meta.unit, "long_name": meta.doc} if meta else {}
         # area metrics stay valid where only latency / energy are missing
         m = mask & ~status.PERF_ONLY if name in AREA_NAMES else mask
         values = np.where(m.reshape((-1,) + (1,) * (values.ndim - 1)) != 0, np.nan, values)
         data_vars[name] = xr.Variable(dims, values, attrs)
     data_vars["error"] = xr.Variable(("point",), np.array(_errors(mask, out), dtype=object),
-                                     {"description": "why the point is infeasible ('' when feasible)"})
-    data_vars["status"] = xr.Variable(("point",), mask, {"description": "infeasibility bit mask (dse.status)"})
+                                     {"long_name": "why the point is infeasible ('' when feasible)"})
+    data_vars["status"] = xr.Variable(("point",), mask, {"long_name": "infeasibility bit mask (dse.status)"})
     coords: dict[str, Any] = {"point": np.arange(n), "layer": np.arange(1, len(net.layers) + 1)}
     for k in design.KNOBS:
         vals = [p[k] for p in points]
         coords[k] = ("point", np.array(vals, dtype=object if isinstance(vals[0], str) else None))
     ds = xr.Dataset(data_vars, coords=coords)
     ds.attrs.update({"network": net.name, "dse_version": _version()})
-    return ds
+    return cf_attributes(ds)
 
 
 def _errors(mask: np.ndarray, out: Mapping[str, np.ndarray]) -> list[str]:

@@ -46,6 +46,13 @@ MESSAGES = {
 }
 
 
+#: one word per bit (CF ``flag_meanings`` of the ``status`` variable)
+NAMES = {SUBARRAY_TOO_LARGE: "subarray_too_large", RRAM_NODE: "rram_node", HP_NODE: "hp_node",
+         ACCESS_TOO_WIDE: "access_too_wide", ASYNC_REGFILE: "async_regfile", NO_ACTIVE_ROWS: "no_active_rows",
+         NUMERIC: "area_not_finite", FEFET_NODE: "fefet_node", EXCLUDED: "excluded", NOT_MODELLED: "not_modelled",
+         NO_LATENCY: "latency_energy_not_finite", NEGATIVE_LAYOUT: "negative_layout"}
+
+
 def flag(mask, condition, code: int):
     """OR ``code`` into ``mask`` where ``condition`` holds (traceable)."""
     return jnp.where(condition, mask | code, mask)

@@ -89,6 +89,18 @@ def test_results_dataset_csv_front_and_hypervolume(finished):
     assert os.path.exists(d / "res.db") and len(trials_of(d / "res.db", "s")) == 24
 
 
+def test_study_result_is_cf_conformant(finished):
+    pytest.importorskip("cf_xarray")
+    _, _, out, _ = finished
+    ds = xr.open_dataset(out)
+    assert ds.attrs["Conventions"].startswith("CF-")
+    assert ds["area"].attrs["units"] == "m^2" and ds["area"].attrs["long_name"] == "chip area"
+    assert all("long_name" in ds[v].attrs and "description" not in ds[v].attrs for v in ds.data_vars)
+    assert ds["r_on"].attrs["units"] == "ohm" and ds["subarray"].attrs["units"] == "1"
+    assert ds["technode"].attrs["units"] == "nm"
+    assert "units" not in ds["memcell"].attrs and ds["memcell"].attrs["long_name"] == "memory cell"
+
+
 def test_pareto_command_prints_the_front_and_draws_png(finished):
     d, path, out, r = finished
     ds = xr.open_dataset(out)

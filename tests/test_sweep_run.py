@@ -54,6 +54,49 @@ def test_run_writes_grid_dataset_with_units_and_errors(full_result):
     assert "points: 2106" in r.stdout and "infeasible points by reason" in r.stdout
 
 
+def test_run_result_is_cf_conformant(full_result):
+    """CF attributes that cf_xarray decodes: Conventions, units on metrics and numeric knob axes,
+    long names, and the status bit mask as flags."""
+    cf_xarray = pytest.importorskip("cf_xarray")  # noqa: F841
+    from dse import status
+
+    ds = xr.open_dataset(full_result[0])
+    assert ds.attrs["Conventions"].startswith("CF-")
+    assert ds["technode"].attrs["units"] == "nm" and ds["parallel_read"].attrs["units"] == "1"
+    assert ds["memcell"].attrs["long_name"] == "memory cell" and "units" not in ds["memcell"].attrs
+    assert all("long_name" in ds[v].attrs and "description" not in ds[v].attrs for v in ds.data_vars)
+    assert ds["tops_per_w"].attrs["units"] == "TOPS/W" and ds["area"].attrs["units"] == "m^2"
+    st = ds["status"]
+    assert st.cf.is_flag_variable
+    flags = st.cf.flags
+    rram = flags["rram_node"].sel(technode=7, memcell="rram", subarray=128, adc_bits=5, cell_bits=1,
+                                  parallel_read=32)
+    assert bool(rram) and not bool(flags["rram_node"].sel(technode=22, memcell="rram", subarray=128, adc_bits=5,
+                                                           cell_bits=1, parallel_read=32))
+    assert int((flags["excluded"]).sum()) == int(((st & status.EXCLUDED) != 0).sum()) > 0
+
+
+def test_unreadable_result_files_exit_2_with_one_line(tmp_path):
+    bad = tmp_path / "bad.nc"
+    bad.write_bytes(b"\x89HDF not really\n")
+    other = tmp_path / "other.nc"
+    xr.Dataset({"a": ("x", np.arange(3.0))}).to_netcdf(other)
+    for cmd in ("show", "plot", "pareto"):
+        for path, msg in ((bad, "cannot be read as a netCDF result"), (tmp_path / "none.nc", "no such result file")):
+            r = dse_cli(cmd, str(path), check=False)
+            assert r.returncode == 2 and "Traceback" not in r.stderr, (cmd, r.stderr)
+            assert r.stderr.count("\n") == 1 and str(path) in r.stderr and msg in r.stderr, (cmd, r.stderr)
+    r = dse_cli("show", str(other), check=False)
+    assert r.returncode == 2 and "not a result of dse run (no variable 'error'" in r.stderr
+
+
+def test_version():
+    import dse
+
+    r = dse_cli("--version")
+    assert r.stdout.startswith(f"dse {dse.__version__} (") and "jax" in r.stdout
+
+
 def test_existing_result_is_not_overwritten(full_result, sweep_file):
     out, _ = full_result
     r = dse_cli("run", str(sweep_file[1]), "--out", str(out), check=False)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 EXIT_USAGE = 2
@@ -98,37 +97,42 @@ def _py(v):
 
 
 def cmd_show(args) -> int:
-    import xarray as xr
-
+    from dse.dataset import ResultFileError, read_dataset
     from dse.sweep.report import print_summary
 
-    if not os.path.exists(args.result):
-        return _fail(f"{args.result}: no such result file")
-    with xr.open_dataset(args.result, engine="netcdf4") as ds:
-        print_summary(ds.load(), path=args.result, top=args.top)
+    try:
+        ds = read_dataset(args.result, need=("error", "status"))
+    except ResultFileError as e:
+        return _fail(str(e))
+    print_summary(ds, path=args.result, top=args.top)
     return 0
 
 
 def cmd_plot(args) -> int:
-    import xarray as xr
-
+    from dse.dataset import ResultFileError, read_dataset
     from dse.sweep.plot import PlotError, plot_result
 
-    if not os.path.exists(args.result):
-        return _fail(f"{args.result}: no such result file")
-    with xr.open_dataset(args.result, engine="netcdf4") as ds:
-        try:
-            path = plot_result(ds.load(), x=args.x, y=args.y, color=args.color, out=args.out,
-                               source=args.result)
-        except PlotError as e:
-            return _fail(str(e))
+    try:
+        path = plot_result(read_dataset(args.result), x=args.x, y=args.y, color=args.color, out=args.out,
+                           source=args.result)
+    except (ResultFileError, PlotError) as e:
+        return _fail(str(e))
     print(path)
     return 0
+
+
+def _version() -> str:
+    import jax
+
+    import dse
+
+    return f"dse {dse.__version__} (NeuroSim V1.4 hardware model; jax {jax.__version__}, python {sys.version.split()[0]})"
 
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="dse", description="Design-space exploration for compute-in-memory "
                                  "DNN accelerators (NeuroSim V1.4's hardware model in JAX).")
+    ap.add_argument("--version", action="version", version=_version())
     sub = ap.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="evaluate a sweep file and write a netCDF dataset")

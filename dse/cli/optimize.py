@@ -52,17 +52,13 @@ def cmd_optimize(args) -> int:
 
 
 def cmd_pareto(args) -> int:
-    import xarray as xr
-
+    from dse.dataset import ResultFileError, read_dataset
     from dse.search.plot import ParetoError, front_table, plot_front
 
-    if not os.path.exists(args.result):
-        return _fail(f"{args.result}: no such result file")
     try:
-        with xr.open_dataset(args.result, engine="netcdf4") as ds:
-            ds = ds.load()
-    except (OSError, ValueError) as e:
-        return _fail(f"{args.result}: cannot read it as a netCDF result ({e})")
+        ds = read_dataset(args.result)
+    except ResultFileError as e:
+        return _fail(str(e))
     try:
         print(front_table(ds, top=args.top))
         print(f"hypervolume {float(ds.attrs.get('hypervolume', float('nan'))):.6g} "

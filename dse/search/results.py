@@ -17,6 +17,7 @@ import xarray as xr
 from optuna.trial import TrialState
 
 from dse import design
+from dse.dataset import cf_attributes, write_dataset
 from dse.metrics import METRICS
 from dse.search.pareto import hypervolume, pareto_mask
 from dse.search.spec import Objective, StudySpec
@@ -69,8 +70,8 @@ def study_dataset(study, spec: StudySpec) -> xr.Dataset:
     data = {}
     for k, v in metrics.items():
         meta = METRICS.get(k)
-        data[k] = xr.Variable(("trial",), v, {"units": meta.unit, "description": meta.doc} if meta else
-                              ({"units": "1", "description": "classification accuracy"} if k == "accuracy" else {}))
+        data[k] = xr.Variable(("trial",), v, {"units": meta.unit, "long_name": meta.doc} if meta else
+                              ({"units": "1", "long_name": "classification accuracy"} if k == "accuracy" else {}))
     feasible = np.asarray([s == "COMPLETE" for s in states], dtype=bool) & (np.nan_to_num(violation, nan=1.0) <= 0)
     obj_names = [o.name for o in spec.objectives]
     maximize = [o.maximize for o in spec.objectives]
@@ -84,12 +85,12 @@ def study_dataset(study, spec: StudySpec) -> xr.Dataset:
         ref = np.where(np.isnan(ref), nadir, ref)
     hv = hypervolume(values[front], ref, maximize) if front.any() else 0.0
     data.update({
-        "state": xr.Variable(("trial",), np.array(states, dtype=object), {"description": "Optuna trial state"}),
-        "error": xr.Variable(("trial",), np.array(errors, dtype=object), {"description": "why the trial failed"}),
-        "violation": xr.Variable(("trial",), violation, {"description": "sum of relative constraint violations"}),
-        "feasible": xr.Variable(("trial",), feasible, {"description": "complete and meets every constraint"}),
-        "pareto": xr.Variable(("trial",), front, {"description": "feasible and not dominated on the objectives"}),
-        "worker": xr.Variable(("trial",), np.array(workers, dtype=object), {"description": "process that evaluated it"}),
+        "state": xr.Variable(("trial",), np.array(states, dtype=object), {"long_name": "Optuna trial state"}),
+        "error": xr.Variable(("trial",), np.array(errors, dtype=object), {"long_name": "why the trial failed"}),
+        "violation": xr.Variable(("trial",), violation, {"long_name": "sum of relative constraint violations"}),
+        "feasible": xr.Variable(("trial",), feasible, {"long_name": "complete and meets every constraint"}),
+        "pareto": xr.Variable(("trial",), front, {"long_name": "feasible and not dominated on the objectives"}),
+        "worker": xr.Variable(("trial",), np.array(workers, dtype=object), {"long_name": "process that evaluated it"}),
     })
     coords = {"trial": np.array([t.number for t in trials], np.int64)}
     for k in design.KNOBS:
@@ -108,7 +109,7 @@ def study_dataset(study, spec: StudySpec) -> xr.Dataset:
         "fingerprint": spec.fingerprint,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     })
-    return ds
+    return cf_attributes(ds)
 
 
 def csv_paths(nc_path: str) -> tuple[str, str]:
@@ -125,8 +126,6 @@ def to_frame(ds: xr.Dataset):
 
 def write_results(ds: xr.Dataset, path: str) -> tuple[str, str, str]:
     """netCDF (atomic) plus CSV of all trials and of the front; returns the three paths."""
-    from dse.sweep.runner import write_dataset
-
     write_dataset(ds, path)
     all_csv, front_csv = csv_paths(path)
     df = to_frame(ds)

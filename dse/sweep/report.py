@@ -124,7 +124,7 @@ def format_estimate(ds: xr.Dataset) -> str:
         if v in ("error", "status") or "layer" in one[v].dims:
             continue
         unit = one[v].attrs.get("units", "")
-        desc = one[v].attrs.get("description", "")
+        desc = one[v].attrs.get("long_name", "")
         val = float(one[v].values)
         shown = _fmt(val, unit) if unit not in ("1", "") else (f"{val:.4%}" if "utilization" in v else f"{val:.6g}")
         lines.append(f"{v:<22}{shown:>16}   {desc}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -12,6 +11,7 @@ import xarray as xr
 from tqdm import tqdm
 
 from dse import design, status
+from dse.dataset import cf_attributes, write_dataset
 from dse.engine import Evaluation, to_dataset
 from dse.metrics import AREA_LAYER_METRICS, AREA_METRICS
 from dse.sweep.spec import Sweep
@@ -100,7 +100,7 @@ def build_dataset(sweep: Sweep, arrays: dict[str, np.ndarray]) -> xr.Dataset:
         with np.errstate(invalid="ignore"):
             kept &= np.asarray(cond.evaluate(vals), bool)
     kept &= ds["status"].values == 0
-    ds["kept"] = xr.Variable(("point",), kept, {"description": "feasible and passes the sweep's 'keep' filters"})
+    ds["kept"] = xr.Variable(("point",), kept, {"long_name": "feasible and passes the sweep's 'keep' filters"})
     if sweep.axes:
         shape = tuple(len(v) for v in sweep.axes.values())
         grid_vars = {}
@@ -123,7 +123,7 @@ def build_dataset(sweep: Sweep, arrays: dict[str, np.ndarray]) -> xr.Dataset:
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
     })
-    return ds
+    return cf_attributes(ds)
 
 
 def _versions() -> str:
@@ -131,24 +131,6 @@ def _versions() -> str:
     import dse
 
     return f"dse {dse.__version__}; jax {jax.__version__}; numpy {np.__version__}; xarray {xr.__version__}"
-
-
-def write_dataset(ds: xr.Dataset, path: str) -> None:
-    """Write netCDF atomically (a temporary file in the same folder, then rename)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".nc.partial")
-    os.close(fd)
-    ds = ds.copy()
-    for name in list(ds.variables):
-        if ds[name].dtype == object:
-            ds[name] = ds[name].astype(str)
-    try:
-        ds.to_netcdf(tmp, engine="netcdf4")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def run_sweep(sweep: Sweep, *, force: bool = False, progress: bool = True,
