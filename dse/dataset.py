@@ -9,10 +9,11 @@ the ``status`` bit mask as a CF flag variable (``flag_masks``/``flag_meanings``,
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np
 import xarray as xr
+
+from dse.files import atomic_path
 
 __all__ = ["CONVENTIONS", "ResultFileError", "cf_attributes", "write_dataset", "read_dataset"]
 
@@ -46,20 +47,12 @@ def cf_attributes(ds: xr.Dataset) -> xr.Dataset:
 def write_dataset(ds: xr.Dataset, path: str) -> None:
     """Write netCDF atomically (a temporary file in the same folder, then rename); object (string)
     variables are written as strings."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".nc.partial")
-    os.close(fd)
     ds = ds.copy()
     for name in list(ds.variables):
         if ds[name].dtype == object:
             ds[name] = ds[name].astype(str)
-    try:
+    with atomic_path(path, suffix=".nc.partial") as tmp:
         ds.to_netcdf(tmp, engine="netcdf4")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def read_dataset(path: str, need: tuple[str, ...] = ()) -> xr.Dataset:

@@ -3,6 +3,7 @@
 import os
 import pickle
 
+import jax
 import numpy as np
 import pytest
 
@@ -134,3 +135,35 @@ def test_sweep_runs_accuracy_and_cache(tiny_ckpt, tmp_path):
     plain = float((predict_plain(ev.model, ev.variables, np.asarray(ev.x)) == ev.y).mean())
     assert acc[0, 0] == pytest.approx(plain)
     assert accuracy_key({**sweep.points[0], "technode": 45}) == accuracy_key(sweep.points[0])
+
+
+def test_checkpoint_writes_are_atomic(tmp_path, monkeypatch):
+    """A save cut short (here: the weights' writer fails half way) leaves the previous checkpoint
+    loadable and unchanged, with no stray files; weights that do not match the JSON are refused."""
+    from dse.accuracy import train as T
+
+    model, v, cfg = load_checkpoint(os.path.join(ROOT, "models", "digits_cnn"))
+    stem = str(tmp_path / "ck")
+    T.save_checkpoint(stem, v, cfg)
+    before = {n: open(os.path.join(tmp_path, n), "rb").read() for n in os.listdir(tmp_path)}
+    assert sorted(before) == ["ck.csv", "ck.json", "ck.npz"]
+
+    def broken_savez(f, **arrays):
+        with open(f, "wb") as fh:
+            fh.write(b"PK\x03\x04 half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(T.np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        T.save_checkpoint(stem, jax.tree_util.tree_map(lambda a: a * 0, v), cfg)
+    monkeypatch.undo()
+    after = {n: open(os.path.join(tmp_path, n), "rb").read() for n in os.listdir(tmp_path)}
+    assert after == before
+    _, v2, _ = load_checkpoint(stem)
+    np.testing.assert_array_equal(np.asarray(v2["params"]["QConv_0"]["kernel"]),
+                                  np.asarray(v["params"]["QConv_0"]["kernel"]))
+    other = str(tmp_path / "other")
+    T.save_checkpoint(other, jax.tree_util.tree_map(lambda a: a * 0, v), cfg)
+    os.replace(other + ".npz", stem + ".npz")
+    with pytest.raises(CheckpointError, match="does not hold the weights"):
+        load_checkpoint(stem)

@@ -21,6 +21,7 @@ from flax import traverse_util
 
 from dse.accuracy import data as D
 from dse.accuracy import netfile, networks, quant
+from dse.files import atomic_path, atomic_write_bytes, file_digest
 
 __all__ = ["train", "save_checkpoint", "load_checkpoint", "CheckpointError", "predict_plain"]
 
@@ -30,15 +31,18 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(stem: str, variables, config: dict) -> None:
-    """Write ``STEM.npz``, ``STEM.json`` and the derived network file ``STEM.csv``."""
-    os.makedirs(os.path.dirname(os.path.abspath(stem)) or ".", exist_ok=True)
+    """Write ``STEM.npz``, the derived network file ``STEM.csv`` and ``STEM.json``, each atomically, the
+    JSON last and holding the weights' content hash: a write cut short leaves the previous checkpoint
+    readable, or a mismatch that :func:`load_checkpoint` reports."""
     flat = traverse_util.flatten_dict(jax.device_get(variables), sep="/")
-    np.savez(stem + ".npz", **{k: np.asarray(v) for k, v in flat.items()})
-    with open(stem + ".json", "w") as f:
-        json.dump(config, f, indent=2, sort_keys=True)
+    with atomic_path(stem + ".npz", suffix=".npz") as tmp:
+        np.savez(tmp, **{k: np.asarray(v) for k, v in flat.items()})
     model = networks.build(config["network"], config["weight_bits"], config["input_bits"], config["error_bits"],
                            config["num_classes"])
-    netfile.write_network_file(model, config["input_shape"], stem + ".csv")
+    with atomic_path(stem + ".csv") as tmp:
+        netfile.write_network_file(model, config["input_shape"], tmp, name=os.path.basename(stem))
+    config = dict(config, weights_digest=file_digest(stem + ".npz"))
+    atomic_write_bytes(stem + ".json", (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
 
 
 def _stem(path: str) -> str:
@@ -58,6 +62,10 @@ def load_checkpoint(path: str):
     try:
         with open(stem + ".json") as f:
             config = json.load(f)
+        digest = config.get("weights_digest")
+        if digest is not None and digest != file_digest(stem + ".npz"):
+            raise CheckpointError(f"{stem}.npz does not hold the weights {stem}.json was written with (a write "
+                                  f"was cut short, or the files come from different runs); train again")
         with np.load(stem + ".npz") as z:
             flat = {k: jnp.asarray(z[k]) for k in z.files}
     except (OSError, ValueError) as e:

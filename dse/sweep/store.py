@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 
 import numpy as np
+
+from dse.files import atomic_path, atomic_write_bytes
 
 
 class StoreMismatch(RuntimeError):
@@ -40,21 +41,12 @@ class ChunkStore:
                         done[int(name[6:-4])] = {k: z[k] for k in z.files}
             return done
         os.makedirs(self.dir, exist_ok=True)
-        _atomic_write(meta_path, json.dumps(self.meta).encode())
+        atomic_write_bytes(meta_path, json.dumps(self.meta).encode())
         return {}
 
     def save(self, start: int, arrays: dict[str, np.ndarray]) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
+        with atomic_path(os.path.join(self.dir, f"chunk_{start:09d}.npz")) as tmp, open(tmp, "wb") as f:
             np.savez(f, **arrays)
-        os.replace(tmp, os.path.join(self.dir, f"chunk_{start:09d}.npz"))
 
     def clear(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def _atomic_write(path: str, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
