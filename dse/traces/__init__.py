@@ -82,8 +82,8 @@ def load_layer(traces, network, layer_index: int, weight_bits: int, input_bits: 
         return w, x, ident
     wp, xp = trace_paths(traces, layer_index)
     wd, xd = file_digest(wp), file_digest(xp)
-    w = _cache.parsed(("w", wd, layer.as_tuple()), lambda: read_weight(wp, layer, layer_index))
-    x = _cache.parsed(("x", xd, layer.as_tuple(), nread), lambda: read_input(xp, layer, input_bits, layer_index))
+    w = _cache.parsed_file(("w", wd, layer.as_tuple()), lambda: read_weight(wp, layer, layer_index))
+    x = _cache.parsed_file(("x", xd, layer.as_tuple(), nread), lambda: read_input(xp, layer, input_bits, layer_index))
     return w, x, ("files", wd, xd)
 
 

@@ -1,6 +1,8 @@
 """Caching of parsed trace files and of reduced layer statistics.
 
-* Parsed files are kept in memory by path and content hash (re-parsing only when a file changes).
+* Parsed trace files are kept in memory and on disk (``$DSE_CACHE_DIR/traces/parsed/*.npy``) as
+  binary arrays, keyed by the file's content hash: a file is parsed once, then read back in
+  milliseconds.
 * Reduced statistics are kept in memory and on disk (``$DSE_CACHE_DIR/traces/*.npz``, default
   ``~/.cache/dse/traces``), keyed by the trace files' content hashes (or the synthetic model), the
   layer's shape and the structural key. Set ``DSE_CACHE_DIR=off`` to disable the disk cache.
@@ -15,7 +17,7 @@ import numpy as np
 
 from dse.traces.reduce import LayerStats
 
-__all__ = ["cache_dir", "get_stats", "put_stats", "clear_memory", "parsed"]
+__all__ = ["cache_dir", "get_stats", "put_stats", "clear_memory", "parsed", "parsed_file"]
 
 #: bump when the reduction's output changes meaning
 FORMAT_VERSION = 2
@@ -62,16 +64,41 @@ def put_stats(key, st: LayerStats) -> None:
     """Store statistics in memory and (if enabled) on disk, atomically."""
     _STATS[key] = st
     d = cache_dir()
-    if d is None:
-        return
+    if d is not None:
+        _write_atomic(d, _name(key) + ".npz", lambda f: np.savez(f, **st.arrays()))
+
+
+def _write_atomic(d: str, name: str, write) -> None:
+    """``write(file)`` to ``d/name`` through a temporary file (readers never see a partial file);
+    errors (read-only or full disk) leave the cache as it was."""
+    tmp = None
     try:
         os.makedirs(d, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=d, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **st.arrays())
-        os.replace(tmp, os.path.join(d, _name(key) + ".npz"))
+            write(f)
+        os.replace(tmp, os.path.join(d, name))
     except OSError:
-        pass
+        if tmp is not None and os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def parsed_file(key, make) -> np.ndarray:
+    """The array parsed from a trace file, under ``key`` (a repr-stable tuple holding the file's content
+    hash): from memory, else from disk, else ``make()`` (then stored in both)."""
+    if key in _PARSED:
+        return _PARSED[key]
+    d = cache_dir()
+    path = None if d is None else os.path.join(d, "parsed", _name(key) + ".npy")
+    if path is not None and os.path.isfile(path):
+        try:
+            return parsed(key, lambda: np.load(path, allow_pickle=False))
+        except (OSError, ValueError):  # a corrupt file: parse again
+            pass
+    a = parsed(key, make)
+    if path is not None:
+        _write_atomic(os.path.dirname(path), os.path.basename(path), lambda f: np.save(f, a, allow_pickle=False))
+    return a
 
 
 def clear_memory() -> None:

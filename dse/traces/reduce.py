@@ -175,10 +175,7 @@ def row_groups(cut: LayerCut) -> dict:
     counts): {row-set key: [slice indices]}."""
     groups: dict = {}
     for b, rows in enumerate(cut.block_rows):
-        r = np.asarray(rows)
-        contiguous = r.size > 0 and r[-1] - r[0] == r.size - 1 and bool(np.all(np.diff(r) == 1))
-        gk = ("c", int(r[0]), int(r.size)) if contiguous else ("i", r.tobytes())
-        groups.setdefault(gk, []).append(b)
+        groups.setdefault(np.asarray(rows, np.int64).tobytes(), []).append(b)
     return groups
 
 
@@ -200,8 +197,42 @@ def _state_keys(cnt, L, radix, exact):
 
 
 def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels: int, pos_bins: int = 0,
+                 max_states: int = 0, sampled: bool = False) -> LayerStats:
+    """Reduce one layer's traces under one cut (arguments as :func:`reduce_pairs`).
+
+    Recorded traces without position bins take the fast exact paths of :mod:`dse.traces.fast`: 1-bit
+    cells always, more levels when ``max_states`` merges their states; everything else, and layers
+    with too few states to merge, :func:`reduce_pairs`. All give the same statistics bit for bit."""
+    from dse.traces import fast
+
+    L = int(num_levels)
+    if sampled or pos_bins or L == 1 or (L > 2 and not max_states):
+        return reduce_pairs(digits, bits, cut, L, pos_bins, max_states=max_states, sampled=sampled)
+    R = cut.num_reads
+    if bits.shape[1] < R:
+        raise ValueError(f"input bits have {bits.shape[1]} columns, the cut reads {R}")
+    nrow = cut.block_nrow
+    nmax = int(nrow.max()) if nrow.size else 0
+    groups = fast.row_group_data(cut, bits, nmax)
+    with fast.one_blas_thread():
+        if L == 2:
+            s = fast.two_level_sums(digits, groups, nmax)
+            if max_states and s.shape[0] > max_states:
+                s = _merge(s, L, nmax, max_states)
+        else:
+            s = fast.binned_sums(digits, groups, L, nmax, max_states)
+    if s is None:
+        return reduce_pairs(digits, bits, cut, L, pos_bins, max_states=max_states)
+    n_hist = np.zeros((len(cut.block_rows), nmax + 1), np.int64)
+    for g in groups:
+        n_hist[g.blocks] = g.hist
+    return _finalize(s, L, R, cut, nrow, n_hist)
+
+
+def reduce_pairs(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels: int, pos_bins: int = 0,
                  chunk_bytes: int = 1 << 27, max_states: int = 0, sampled: bool = False) -> LayerStats:
-    """Reduce one layer's traces under one cut.
+    """Reduce one layer's traces under one cut, pair by pair: the general reduction (any key, synthetic
+    traces) and the reference the fast paths of :func:`reduce_layer` are tested against.
 
     ``digits``: ``(rows, out_c*ncps)`` cell levels (:func:`dse.traces.reader.weight_digits`), ignored when
     ``num_levels == 1``; ``bits``: ``(rows, >= num_reads)`` input bits; ``num_levels``: ``2**cell_bits`` for
@@ -342,12 +373,18 @@ def _level_bin64(n: np.ndarray, lev: np.ndarray, L: int) -> np.ndarray:
     return np.where(n > 0, np.minimum(np.asarray(lev, np.int64) * 64 // np.maximum(n * (L - 1), 1), 63), 0)
 
 
-def merged_keys(n: np.ndarray, q64: np.ndarray, nmax: int, max_states: int) -> tuple[np.ndarray, int]:
-    """Merged-state key of each state with ``n`` active rows and mean-level bin ``q64``
-    (:func:`_level_bin64`), and the number of mean-level bins ``rb`` used (see :func:`_merge`)."""
+def n_bin(n: np.ndarray, nmax: int) -> np.ndarray:
+    """Active-row bin of merged states: ``n`` itself up to 16, about 24 equal bins above (up to ``nmax``)."""
     n = np.asarray(n, np.int64)
     wn = max(1, -(-(nmax - 16) // 24))
-    nb = np.where(n <= 16, n, 16 - (-(n - 16) // wn))
+    return np.where(n <= 16, n, 16 - (-(n - 16) // wn))
+
+
+def merged_keys(n: np.ndarray, q64: np.ndarray, nmax: int, max_states: int) -> tuple[np.ndarray, int]:
+    """Merged-state key ``n_bin * (rb + 1) + mean-level bin`` of each state with ``n`` active rows and
+    mean-level bin ``q64`` (:func:`_level_bin64`), and the number ``rb`` of mean-level bins used (the
+    largest power of two up to 64 with at most ``max_states`` keys, else 1; see :func:`_merge`)."""
+    nb = n_bin(n, nmax)
     rb = 64
     while True:
         key = nb * (rb + 1) + (np.asarray(q64, np.int64) >> (7 - rb.bit_length()))

@@ -1,0 +1,359 @@
+"""Fast exact reductions of recorded traces, equal bit for bit to the per-pair reduction
+(:func:`dse.traces.reduce.reduce_pairs`) for the keys the engine uses.
+
+Both work per row group (the slices sharing their rows, hence their input bits): its ``N`` rows, its
+``Rz`` reads with an active row and the ``C`` memory columns of its slices. Every product holds
+integers below 2**24 (float32) or 2**53 (float64), so every sum is exact whatever its order.
+
+* :func:`two_level_sums` (1-bit cells, ``L = 2``): a state is (active rows ``n``, level-1 count ``c``).
+  One product per group gives, per (read, column), ``c``, ``sum u`` and ``sum u^2`` over the active
+  level-1 cells (``u = N - i`` for row ``i``); two ``bincount`` passes over the (read, ``c``) cells
+  give every state sum (the count and the column position packed with the two sums), level 0
+  following from the read's totals.
+* :func:`binned_sums` (``L > 2`` with a state bound): the states are merged by (active rows, mean
+  level) (:func:`dse.traces.reduce.merged_keys`), so only each pair's bin is needed, from one product
+  giving its level sum. The per-bin sums of counts, ``sum u`` and ``sum u^2`` per level are linear in
+  the input bits: for the reads of one active-row bin, one product of their bits with the 0/1
+  indicators of the mean-level bins gives, per (bin, row, column), the reads of that bin with the
+  row active; the cells' one-hot levels then contract it. One mean-level bin (``rb = 1``, usual for
+  4-bit cells) needs no indicator at all.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+
+import numpy as np
+
+from dse.traces.mapping import LayerCut
+from dse.traces.reduce import merged_keys, n_bin, row_groups
+
+__all__ = ["Group", "row_group_data", "two_level_sums", "binned_sums"]
+
+#: reads per chunk of the (read, column) products
+READ_CHUNK = 1024
+#: float64 integers are exact below this
+_EXACT64 = 2.0 ** 53
+
+
+@dataclasses.dataclass
+class Group:
+    """One row group's data: ``blocks`` (its slice indices), ``rows`` ``(N,)``, ``cols`` ``(C,)`` memory
+    columns, ``J`` ``(C,)`` column position in its slice (1-based), ``m`` ``(C,)`` energy multiplicity,
+    ``X`` ``(N, Rz)`` bool input bits of the reads with an active row, ``n`` ``(Rz,)`` their active
+    rows, ``hist`` ``(nmax+1,)`` reads per active-row count (all reads), ``zero_reads``."""
+
+    blocks: list
+    rows: np.ndarray
+    cols: np.ndarray
+    J: np.ndarray
+    m: np.ndarray
+    X: np.ndarray
+    n: np.ndarray
+    hist: np.ndarray
+    zero_reads: int
+
+    @property
+    def u(self) -> np.ndarray:
+        """``(N,)`` float64 ``u = N - i`` of the group's rows."""
+        return (self.rows.size - np.arange(self.rows.size)).astype(np.float64)
+
+
+def row_group_data(cut: LayerCut, bits: np.ndarray, nmax: int) -> list[Group]:
+    """:class:`Group` of each row group of ``cut`` (:func:`dse.traces.reduce.row_groups`)."""
+    R = cut.num_reads
+    mult = cut.block_mult.astype(np.float64)
+    out = []
+    for bl in row_groups(cut).values():
+        rows = np.asarray(cut.block_rows[bl[0]])
+        X = bits[_as_slice(rows), :R]
+        n = X.sum(0, dtype=np.int64)
+        nz = n > 0
+        ncol = cut.block_ncol[bl]
+        first = np.repeat(np.cumsum(ncol) - ncol, ncol)               # each column's slice start
+        out.append(Group(
+            blocks=bl, rows=rows, cols=np.concatenate([cut.block_cols[b] for b in bl]),
+            J=(np.arange(first.size) - first + 1).astype(np.float64), m=np.repeat(mult[bl], ncol),
+            X=X[:, nz], n=n[nz], hist=np.bincount(n, minlength=nmax + 1), zero_reads=int(R - nz.sum())))
+    return out
+
+
+def _as_slice(idx: np.ndarray):
+    """``idx`` (sorted unique int array) as a slice when it is a contiguous range (views, no copies)."""
+    if idx.size and idx[-1] - idx[0] == idx.size - 1 and (idx.size < 2 or bool(np.all(idx[1:] > idx[:-1]))):
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
+
+
+def one_blas_thread():
+    """Context limiting BLAS to one thread: the products here are many and small, and a BLAS pool
+    that shares two cores with XLA's compilation threads (or other processes) mostly waits."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+def _exact_dtype(bound: float):
+    """float32 when integers up to ``bound`` are exact in it, else float64."""
+    return np.float32 if bound < 2 ** 24 else np.float64
+
+
+def _pack_width(N: int, jmax: int, limit: int) -> tuple[int, float, float]:
+    """Columns per chunk ``w`` (at most ``limit``, a power of two) and tags ``(t1, t2)`` (powers of two)
+    such that, over the (read, count) cells of ``w`` columns, ``sum s1 + t1 * count`` and
+    ``sum s2 + t2 * sum J`` stay exact and separable (``s1``, ``s2``: per pair sums of ``u``, ``u^2``)."""
+    s1max, s2max = N * (N + 1) // 2, N * (N + 1) * (2 * N + 1) // 6
+    w = 1 << (int(limit).bit_length() - 1)
+    while True:
+        t1 = 2.0 ** int(np.ceil(np.log2(w * s1max + 1)))
+        t2 = 2.0 ** int(np.ceil(np.log2(w * s2max + 1)))
+        if ((w + 1) * t1 < _EXACT64 and (w * jmax + 1) * t2 < _EXACT64) or w == 1:
+            return w, t1, t2
+        w //= 2
+
+
+def _two_level_cells(digits: np.ndarray, g: Group) -> np.ndarray:
+    """Per (read, level-1 count ``c``) cell of one group: ``(Rz, N+1, 4)`` sums over its columns of
+    ``m``, ``m J``, ``m s1``, ``m s2`` (``s1``, ``s2``: sums of ``u``, ``u^2`` over the active level-1
+    cells)."""
+    N, Rz = g.rows.size, g.n.size
+    u = g.u
+    dt = _exact_dtype(N * (N + 1) * (2 * N + 1) // 6)
+    D1 = (_cells(digits, g) == 1).astype(dt)                   # (N, C)
+    Xt = g.X.T.astype(dt)
+    w, t1, t2 = _pack_width(N, int(g.J.max()), limit=max(512, (1 << 21) // max(min(Rz, READ_CHUNK), 1)))
+    F = np.zeros((Rz, N + 1, 4))
+    for r0 in range(0, Rz, READ_CHUNK):
+        r1 = min(Rz, r0 + READ_CHUNK)
+        Rc = r1 - r0
+        Xu = np.concatenate([Xt[r0:r1], Xt[r0:r1] * u.astype(dt), Xt[r0:r1] * (u * u).astype(dt)])   # (3Rc, N)
+        base = (np.arange(Rc) * (N + 1))[:, None]
+        for mv in np.unique(g.m):
+            sel = np.flatnonzero(g.m == mv)
+            for a0 in range(0, sel.size, w):
+                cs = sel[a0:a0 + w]
+                V = Xu @ (D1[:, cs] if cs.size < D1.shape[1] else D1)          # (3Rc, k): c, s1, s2
+                cell = np.add(V[:Rc], base, dtype=np.intp, casting="unsafe").ravel()
+                a1 = np.bincount(cell, np.add(V[Rc:2 * Rc], t1, dtype=np.float64).ravel(), minlength=Rc * (N + 1))
+                a2 = np.bincount(cell, np.add(V[2 * Rc:], g.J[cs] * t2, dtype=np.float64).ravel(),
+                                 minlength=Rc * (N + 1))
+                cnt, jsum = np.floor(a1 / t1), np.floor(a2 / t2)
+                part = np.stack([cnt, jsum, a1 - cnt * t1, a2 - jsum * t2], -1).reshape(Rc, N + 1, 4)
+                F[r0:r1] += mv * part
+    return F
+
+
+def _cells(digits: np.ndarray, g: Group) -> np.ndarray:
+    """``(N, C)`` cell levels of a group (rows and columns gathered from the layer's digits)."""
+    return digits[_as_slice(g.rows)][:, _as_slice(g.cols)]
+
+
+def two_level_sums(digits: np.ndarray, groups: list[Group], nmax: int) -> np.ndarray:
+    """State sums of 1-bit cells, ``(K, 8)`` (``m, m J, m c_0, m c_1, m s1_0, m s1_1, m s2_0, m s2_1``),
+    one row per state present, in the order of the key ``c_0 + (nmax+1) c_1``."""
+    radix = nmax + 1
+    acc = np.zeros((radix * radix, 8))
+    for g in groups:
+        if g.zero_reads:
+            acc[0, :2] += g.zero_reads * np.array([g.m.sum(), (g.m * g.J).sum()])
+        if not g.n.size:
+            continue
+        N = g.rows.size
+        u = g.u
+        F = _two_level_cells(digits, g)                        # (Rz, N+1, 4)
+        U1 = g.X.T @ u                                          # (Rz,) totals of u, u^2 over active rows
+        U2 = g.X.T @ (u * u)
+        # sum over the reads with the same n: (n, c) states
+        order = np.argsort(g.n, kind="stable")
+        ns = g.n[order]
+        starts = np.flatnonzero(np.r_[True, ns[1:] != ns[:-1]])
+        Wc = F[order, :, 0]
+        G = np.add.reduceat(np.concatenate([F[order], (Wc * U1[order, None])[..., None],
+                                            (Wc * U2[order, None])[..., None]], -1), starts, axis=0)
+        nn = ns[starts][:, None]                                 # (k, 1)
+        c = np.arange(N + 1)[None, :]                            # (1, N+1)
+        W, WJ, S1, S2, WU1, WU2 = np.moveaxis(G, -1, 0)
+        fields = [W, WJ, (nn - c) * W, c * W, WU1 - S1, S1, WU2 - S2, S2]
+        keep = W > 0
+        key = np.broadcast_to(nn - c + radix * c, W.shape)[keep]
+        for q, f in enumerate(fields):
+            acc[:, q] += np.bincount(key, weights=np.broadcast_to(f, W.shape)[keep], minlength=radix * radix)
+    present = np.flatnonzero(acc[:, 0])
+    return acc[present]
+
+
+def _level_bins64(digits: np.ndarray, g: Group, L: int, nmax: int) -> np.ndarray:
+    """``(Rz, C)`` uint8 mean-level bin of each (read, column) pair in 64 bins,
+    ``min(floor(64 s / (n (L-1))), 63)`` (``s``: level sum of the active cells; as
+    :func:`dse.traces.reduce._level_bin64`)."""
+    N = g.rows.size
+    dt = _exact_dtype((L - 1) * N)
+    Dv = _cells(digits, g).astype(dt)
+    # through a rounded reciprocal: the quotient is an integer (met within the rounding error) or at
+    # least 1 / (n (L-1)) away from one, so a small offset absorbs the rounding
+    ft, eps = (np.float32, 2e-5) if nmax * (L - 1) <= 4096 else (np.float64, 1e-9)
+    f = (64.0 / (g.n * (L - 1))).astype(ft)[:, None]
+    out = np.empty((g.n.size, g.cols.size), np.uint8)
+    for r0 in range(0, g.n.size, READ_CHUNK):
+        r1 = min(g.n.size, r0 + READ_CHUNK)
+        S = (g.X[:, r0:r1].T.astype(dt) @ Dv).astype(ft, copy=False)
+        S *= f[r0:r1]
+        S += eps
+        np.minimum(S, 63.0, out=S)
+        out[r0:r1] = S
+    return out
+
+
+def binned_sums(digits: np.ndarray, groups: list[Group], L: int, nmax: int, max_states: int):
+    """Merged-state sums ``(K, 2 + 3L)`` (``m, m J``, then per level ``m c_d``, ``m sum u``,
+    ``m sum u^2``) in the order of the merged key, or None when the layer may have at most
+    ``max_states`` states (nothing is merged then: use the per-pair reduction)."""
+    q = [_level_bins64(digits, g, L, nmax) if g.n.size else None for g in groups]
+    pres = []                                                  # per group: pairs per (n, q64)
+    for g, qg in zip(groups, q):
+        p = np.zeros((nmax + 1) * 64, np.int64)
+        p[0] = g.zero_reads
+        if qg is not None:
+            p += np.bincount(np.add(qg, (g.n * 64)[:, None], dtype=np.intp).ravel(), minlength=p.size)
+        pres.append(p.reshape(nmax + 1, 64))
+    nq = np.argwhere(sum(pres))
+    if nq.shape[0] <= max_states:
+        return None
+    keys, rb = merged_keys(nq[:, 0], nq[:, 1], nmax, max_states)
+    shift = 7 - rb.bit_length()
+    uniq = np.unique(keys)
+    nb_of_n = n_bin(np.arange(nmax + 1), nmax)
+    na = int(nb_of_n.max()) + 1
+    # row of each (active-row bin, mean-level bin) in the output (-1: absent)
+    binmap = np.full(na * (rb + 1), -1, np.int64)
+    binmap[uniq] = np.arange(uniq.size)
+    binmap = binmap.reshape(na, rb + 1)[:, :rb]
+    sums = np.zeros((uniq.size, 2 + 3 * L))
+    for g, qg, p in zip(groups, q, pres):
+        if g.zero_reads:
+            sums[binmap[0, 0], :2] += g.zero_reads * np.array([g.m.sum(), g.m @ g.J])
+        if qg is None:
+            continue
+        counts = np.zeros((na, rb), np.int64)                  # pairs per bin in this group
+        np.add.at(counts, (nb_of_n[:, None], np.arange(64)[None, :] >> shift), p)
+        counts[0, 0] -= g.zero_reads
+        _binned_group(digits, g, qg >> shift, nb_of_n[g.n], counts, binmap, L, sums)
+    return sums
+
+
+def _binned_group(digits: np.ndarray, g: Group, qb: np.ndarray, nb: np.ndarray, counts: np.ndarray,
+                  binmap: np.ndarray, L: int, sums: np.ndarray):
+    """Add one group's per-bin sums to ``sums`` (row ``binmap[a, j]`` for active-row bin ``a`` and
+    mean-level bin ``j``). ``qb``: ``(Rz, C)`` mean-level bin of each pair; ``nb``: ``(Rz,)``
+    active-row bin of each read; ``counts``: pairs per (active-row bin, mean-level bin).
+
+    Per active-row bin, the most populated mean-level bin is what remains of the reads' totals; the
+    others come from products over the reads (:func:`_bins_by_reads`) or, when the group has few
+    reads, over the pairs (:func:`_bins_by_pairs`)."""
+    N = g.rows.size
+    D = _cells(digits, g)
+    U = np.stack([np.ones(N), g.u, g.u * g.u], 1)               # (N, 3): weights of c, sum u, sum u^2
+    # m-weighted cells per (row, level)
+    Hd = np.bincount((np.arange(N)[:, None] * L + D).ravel(), np.broadcast_to(g.m, D.shape).ravel(),
+                     minlength=N * L).reshape(N, L)
+    UH = U[:, :, None] * Hd[:, None, :]                          # (N, 3, L)
+    msum, mJ = g.m.sum(), g.m @ g.J
+    others = []                                                  # (a, mean-level bins other than the complement)
+    for a in np.unique(nb):
+        js = np.flatnonzero(counts[a])
+        j0 = js[np.argmax(counts[a, js])]
+        xa = g.X[:, nb == a].sum(1).astype(np.float64)           # (N,) reads of the bin with each row active
+        na_ = int(np.count_nonzero(nb == a))
+        sums[binmap[a, j0]] += np.concatenate([[na_ * msum, na_ * mJ], np.einsum("i,iqd->qd", xa, UH).ravel()])
+        if js.size > 1:
+            others.append((a, js[js != j0], j0))
+    by_pairs, by_reads = [], []
+    for o in others:
+        (by_pairs if _by_pairs(int(np.count_nonzero(nb == o[0])), o[1].size, N, L) else by_reads).append(o)
+    for chosen, way in ((by_pairs, _bins_by_pairs), (by_reads, _bins_by_reads)):
+        if not chosen:
+            continue
+        part = way(g, D, U, qb, nb, chosen, L)                     # (B, 2 + 3L)
+        k = 0
+        for a, js, j0 in chosen:
+            sums[binmap[a, js]] += part[k:k + js.size]
+            sums[binmap[a, j0]] -= part[k:k + js.size].sum(0)
+            k += js.size
+
+
+def _by_pairs(reads: int, bins: int, N: int, L: int) -> bool:
+    """Whether ``bins`` mean-level bins of one active-row bin holding ``reads`` reads are cheaper pair by
+    pair than by reads (costs per column in ns, fitted on two cores)."""
+    pairs = reads * (0.11 * 3 * N * (L - 1) + 2 * (3 * L + 2))
+    by_reads = 0.1 * (N + 1) * reads * bins + 1.5 * reads * bins + 0.5 * N * bins * L
+    return pairs < by_reads
+
+
+def _bins_by_reads(g: Group, D, U, qb, nb, others, L: int, max_bytes: int = 1 << 23) -> np.ndarray:
+    """Sums ``(B, 2 + 3L)`` of the bins ``others`` (list of (active-row bin, mean-level bins, _)): per
+    active-row bin, the input bits times the bins' 0/1 indicators give the reads of each bin with each
+    row active, per column; the cells' m-weighted one-hot levels and ``U`` then contract them."""
+    N, C = g.rows.size, g.cols.size
+    order = np.argsort(nb, kind="stable")
+    X1 = np.concatenate([g.X[:, order], np.ones((1, order.size), bool)]).astype(np.float32)   # (N+1, Rz)
+    qs = qb[order]
+    starts = np.searchsorted(nb[order], [a for a, _, _ in others])
+    ends = np.searchsorted(nb[order], [a for a, _, _ in others], side="right")
+    B = sum(js.size for _, js, _ in others)
+    Rmax = int(max(e - s for s, e in zip(starts, ends)))
+    # contraction exact in float32 when no partial sum reaches 2**24
+    ft = _exact_dtype(Rmax * float(g.m.max()) * C)
+    cc = int(max(1, min(C, max_bytes // (4 * (N + 1) * B))))
+    out = np.zeros((B, 2 + 3 * L))
+    for c0 in range(0, C, cc):
+        c1 = min(C, c0 + cc)
+        Y = np.empty((N + 1, B, c1 - c0), np.float32)
+        k = 0
+        for (a, js, _), r0, r1 in zip(others, starts, ends):
+            E = (qs[r0:r1, c0:c1][:, None, :] == js[None, :, None]).astype(np.float32)
+            Y[:, k:k + js.size] = (X1[:, r0:r1] @ E.reshape(r1 - r0, -1)).reshape(N + 1, js.size, c1 - c0)
+            k += js.size
+        oh = ((D[:, c0:c1, None] == np.arange(L)) * g.m[c0:c1, None]).astype(ft)   # (N, cc, L)
+        Z = np.matmul(Y[:N].astype(ft, copy=False), oh).astype(np.float64)          # (N, B, L)
+        out[:, 2:] += np.einsum("iq,ibd->bqd", U, Z).reshape(B, -1)
+        out[:, 0] += Y[N] @ g.m[c0:c1]
+        out[:, 1] += Y[N] @ (g.m[c0:c1] * g.J[c0:c1])
+    return out
+
+
+def _bins_by_pairs(g: Group, D, U, qb, nb, others, L: int) -> np.ndarray:
+    """Sums ``(B, 2 + 3L)`` of the bins ``others``, pair by pair: one product gives every pair's
+    per-level count and position sums (levels 1..L-1), ``bincount`` adds them per bin; level 0 is what
+    the reads' totals leave."""
+    N, C = g.rows.size, g.cols.size
+    B = sum(js.size for _, js, _ in others)
+    # bin of each pair of the chosen reads, B for the complements (dropped)
+    lut = np.full((int(nb.max()) + 1, int(qb.max()) + 1), B, np.intp)
+    k = 0
+    for a, js, _ in others:
+        lut[a, js] = np.arange(k, k + js.size)
+        k += js.size
+    reads = np.flatnonzero(np.isin(nb, [a for a, _, _ in others]))
+    Rz = reads.size
+    bidx = lut[nb[reads, None], qb[reads]]                       # (Rz, C)
+    dt = _exact_dtype(float(U[:, 2].sum()))
+    X = g.X[:, reads]
+    Xt = X.T.astype(dt)
+    Xu = np.concatenate([Xt * U[:, q].astype(dt) for q in range(3)])   # (3Rz, N)
+    M = (D[:, None, :] == np.arange(1, L)[:, None]).astype(dt).reshape(N, -1)   # (N, (L-1) C)
+    V = (Xu @ M).reshape(3, Rz, L - 1, C)
+    mb = np.broadcast_to(g.m, (Rz, C))
+    flat = bidx.ravel()
+    cnt = lambda w: np.bincount(flat, np.asarray(w, np.float64).ravel(), minlength=B + 1)[:B]  # noqa: E731
+    out = np.zeros((B, 2 + 3 * L))
+    out[:, 0] = cnt(mb)
+    out[:, 1] = cnt(mb * g.J)
+    for q in range(3):
+        for d in range(1, L):
+            out[:, 2 + q * L + d] = cnt(V[q, :, d - 1] * mb)
+        # level 0: the read's total over its active rows minus the other levels
+        tot = cnt(mb * (X.T.astype(np.float64) @ U[:, q])[:, None])
+        out[:, 2 + q * L] = tot - out[:, 2 + q * L + 1:2 + (q + 1) * L].sum(1)
+    return out
