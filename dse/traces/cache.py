@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 
 import numpy as np
 
+from dse.files import atomic_path
 from dse.traces.reduce import LayerStats
 
 __all__ = ["cache_dir", "get_stats", "put_stats", "clear_memory", "parsed", "parsed_file"]
 
 #: bump when the reduction's output changes meaning
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 _STATS: dict = {}
 _PARSED: dict = {}
@@ -69,18 +69,13 @@ def put_stats(key, st: LayerStats) -> None:
 
 
 def _write_atomic(d: str, name: str, write) -> None:
-    """``write(file)`` to ``d/name`` through a temporary file (readers never see a partial file);
-    errors (read-only or full disk) leave the cache as it was."""
-    tmp = None
+    """``write(file)`` to ``d/name`` atomically (:func:`dse.files.atomic_path`); errors (read-only or
+    full disk) leave the cache as it was."""
     try:
-        os.makedirs(d, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=d, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
+        with atomic_path(os.path.join(d, name)) as tmp, open(tmp, "wb") as f:
             write(f)
-        os.replace(tmp, os.path.join(d, name))
     except OSError:
-        if tmp is not None and os.path.exists(tmp):
-            os.remove(tmp)
+        pass
 
 
 def parsed_file(key, make) -> np.ndarray:

@@ -17,12 +17,13 @@ the top digit is lost). Digit ``d`` is the conductance level ``d / (2**cell_bits
 from __future__ import annotations
 
 import gzip
-import hashlib
 import math
 import os
 from typing import Sequence
 
 import numpy as np
+
+from dse import files
 
 __all__ = ["TraceError", "num_in_vector", "trace_paths", "read_csv_matrix", "read_weight", "read_input",
            "weight_digits", "file_digest"]
@@ -70,11 +71,7 @@ def file_digest(path: str) -> str:
     st = os.stat(path)
     memo = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
     if memo not in _DIGESTS:
-        h = hashlib.blake2b(digest_size=16)
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 22), b""):
-                h.update(chunk)
-        _DIGESTS[memo] = h.hexdigest()
+        _DIGESTS[memo] = files.file_digest(path)
     return _DIGESTS[memo]
 
 
