@@ -91,6 +91,9 @@ KNOBS: dict[str, Knob] = {k.name: k for k in [
     _k("clk_freq", "float", 1e9, "clock frequency upper bound", low=1.0, unit="Hz"),
     _k("input_toggle", "float", 0.18, "bit toggle rate on the interconnect", low=0.0, high=1.0),
     # accuracy model only (dse.accuracy, manual section 9); the hardware model ignores these
+    _k("accuracy_model", "choice", "neurosim", "CIM arithmetic of the accuracy model: the NeuroSim V1.4 wrapper's, "
+       "or a physical chip's (calibrated ADC range, one chip per seed; docs/deviations.md)",
+       choices=("neurosim", "physical")),
     _k("sigma", "float", 0.0, "device-to-device conductance variation: std of G/G0 - 1 (accuracy only)",
        low=0.0, high=1.0),
     _k("adc_ref", "choice", "linear", "ADC reference spacing for partial sums (accuracy only)",
@@ -152,7 +155,7 @@ def _check(knob: Knob, v: Any, where: str) -> Any:
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
         raise DesignError(bad)
     if knob.kind == "int":
-        if float(v) != math.floor(float(v)):
+        if not math.isfinite(float(v)) or float(v) != math.floor(float(v)):
             raise DesignError(bad)
         v = int(v)
     else:
@@ -204,6 +207,7 @@ class DesignArrays:
     synchronous: Any
     clk_freq: Any
     input_toggle: Any
+    accuracy_model: Any
     sigma: Any
     adc_ref: Any
     drift: Any

@@ -8,6 +8,7 @@ are 1x1 inputs with 1x1 kernels.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from typing import Sequence
 
@@ -81,7 +82,7 @@ def parse_network(text: str, name: str = "<string>") -> Network:
                 v = float(c)
             except ValueError:
                 raise NetworkFileError(f"{name}, line {lineno}: column '{col}' must be a number, got {c!r}") from None
-            if v != int(v):
+            if not math.isfinite(v) or v != int(v):
                 raise NetworkFileError(f"{name}, line {lineno}: column '{col}' must be an integer, got {c!r}")
             v = int(v)
             if col == "pool":
@@ -118,8 +119,14 @@ def load_network(path_or_name: str | os.PathLike | Network) -> Network:
         else:
             shipped = sorted(f[:-4] for f in os.listdir(MODELS_DIR) if f.endswith(".csv")) if os.path.isdir(MODELS_DIR) else []
             raise NetworkFileError(f"{path}: no such network file (shipped networks: {', '.join(shipped)})")
-    with open(path) as f:
-        return parse_network(f.read(), name=path)
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            text = f.read()
+    except UnicodeDecodeError as e:
+        raise NetworkFileError(f"{path}: cannot be read: not text (byte {e.start} is not UTF-8)") from None
+    except OSError as e:
+        raise NetworkFileError(f"{path}: cannot be read ({e.strerror})") from None
+    return parse_network(text, name=path)
 
 
 def network_text(net: Network) -> str:

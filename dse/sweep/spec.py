@@ -34,6 +34,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 import operator
 import os
 import re
@@ -135,6 +136,10 @@ class Sweep:
         return h.hexdigest()[:16]
 
 
+#: the most points one sweep file may describe (a grid's product, a sample's n)
+MAX_POINTS = 10_000_000
+
+
 def _knob_value(name: str, value: Any, where: str) -> Any:
     knob = KNOBS.get(name)
     if knob is None:
@@ -190,14 +195,19 @@ def read_document(path: str, what: str, allowed: tuple[str, ...]) -> tuple[dict,
     a clear :class:`SweepError` if it cannot be read, is not YAML or not a mapping, or has a key
     outside ``allowed`` (with a did-you-mean)."""
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8-sig") as f:
             text = f.read()
+    except UnicodeDecodeError as e:
+        raise SweepError(f"{path}: cannot read the {what} file: not text (byte {e.start} is not UTF-8)") from None
     except OSError as e:
         raise SweepError(f"{path}: cannot read the {what} file ({e.strerror})") from None
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise SweepError(f"{path}: not valid YAML: {e}") from None
+        mark = getattr(e, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        what = " ".join(str(getattr(e, "problem", None) or e).split())
+        raise SweepError(f"{path}{where}: not valid YAML: {what}") from None
     if not isinstance(doc, dict):
         raise SweepError(f"{path}: expected a mapping with keys {', '.join(allowed)}")
     for k in doc:
@@ -227,6 +237,10 @@ def load_sweep(path: str, *, output: str | None = None) -> Sweep:
         for k in axes:
             if k in fixed:
                 raise SweepError(f"{path}: '{k}' is both fixed and swept")
+        size = math.prod(len(v) for v in axes.values())
+        if size > MAX_POINTS:
+            raise SweepError(f"{path}: key 'grid': {' x '.join(str(len(v)) for v in axes.values())} = {size:,} points, "
+                             f"more than one sweep holds ({MAX_POINTS:,}); split it, or use 'sample' or dse optimize")
         raw_points = [dict(fixed, **dict(zip(axes, combo))) for combo in itertools.product(*axes.values())]
     elif modes[0] == "points":
         pts = doc["points"]
@@ -333,9 +347,12 @@ def _sample(spec, fixed, path) -> list[dict[str, Any]]:
     if method not in ("random", "lhs"):
         raise SweepError(f"{where}: 'method' must be random or lhs, got {method!r}")
     n = spec.get("n")
-    if not isinstance(n, int) or n < 1:
-        raise SweepError(f"{where}: 'n' must be a positive integer, got {n!r}")
-    rng = np.random.default_rng(spec.get("seed", 0))
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1 or n > MAX_POINTS:
+        raise SweepError(f"{where}: 'n' must be a positive integer up to {MAX_POINTS:,}, got {n!r}")
+    seed = spec.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise SweepError(f"{where}: 'seed' must be a non-negative integer, got {seed!r}")
+    rng = np.random.default_rng(seed)
     space = spec.get("space")
     if not isinstance(space, dict) or not space:
         raise SweepError(f"{where}: 'space' must map design parameters to a list of values or {{low, high, log}}")
