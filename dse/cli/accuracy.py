@@ -6,6 +6,8 @@ import os
 import sys
 import time
 
+from dse.cache import cache_dir
+
 
 def _fail(msg: str) -> int:
     print(f"dse: error: {msg}", file=sys.stderr)
@@ -107,8 +109,8 @@ def register(sub) -> None:
     p.add_argument("--data", help="dataset (default: the checkpoint's)")
     p.add_argument("--data-dir")
     p.add_argument("--samples", type=int, default=500, help="test samples (default 500)")
-    p.add_argument("--cache-dir", default=os.path.join(os.environ.get("DSE_CACHE_DIR", os.path.expanduser(
-        "~/.cache/dse")), "accuracy"), help="on-disk accuracy cache")
+    p.add_argument("--cache-dir", default=cache_dir("accuracy", create=False),
+                   help="on-disk accuracy cache (default: $DSE_CACHE_DIR/accuracy; none when DSE_CACHE_DIR=off)")
     p.set_defaults(func=cmd_accuracy)
 
     p = sub.add_parser("traces", help="run a checkpoint on one test image and write NeuroSim-layout traces")

@@ -11,6 +11,7 @@ import xarray as xr
 from tqdm import tqdm
 
 from dse import design, status
+from dse.cache import cache_dir
 from dse.dataset import cf_attributes, write_dataset
 from dse.engine import Evaluation, to_dataset
 from dse.metrics import AREA_LAYER_METRICS, AREA_METRICS
@@ -156,9 +157,8 @@ def accuracy_column(sweep: Sweep, status_codes: np.ndarray, progress: bool = Tru
     from dse.accuracy.evaluate import Evaluator
 
     acc = sweep.accuracy
-    cache = os.path.join(os.environ.get("DSE_CACHE_DIR", os.path.expanduser("~/.cache/dse")), "accuracy")
     ev = Evaluator(acc["model"], acc.get("data"), acc.get("data_dir"), acc.get("samples"),
-                   cache_dir=cache if acc.get("cache", True) else None)
+                   cache_dir=cache_dir("accuracy", create=False) if acc.get("cache", True) else None)
     idx = np.flatnonzero(np.asarray(status_codes) == 0)
     out = np.full(len(sweep.points), np.nan)
     t0 = time.perf_counter()
