@@ -78,7 +78,7 @@ def end_to_end(tmp: str) -> tuple[float, float, int]:
         out = os.path.join(tmp, f"{run}.nc")
         t = time.perf_counter()
         subprocess.run([sys.executable, "-m", "dse", "run", sweep, "--out", out, "--force", "--quiet"], check=True,
-                       env=env, cwd=REPO)
+                       env=env, cwd=REPO, stdout=subprocess.DEVNULL)
         walls.append(time.perf_counter() - t)
     import xarray as xr
     with xr.open_dataset(os.path.join(tmp, "warm.nc")) as ds:

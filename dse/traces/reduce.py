@@ -25,7 +25,10 @@ expands each cell's conductance around the mean series resistance to second orde
 the result is exact without wire resistance and a close approximation with it (see the tests for bounds).
 All per-state sums are linear in per-(read, column) quantities (``J``, and the level counts and
 position sums ``sum u``, ``sum u^2`` that one matrix product per level gives), so a state's moments
-come from a few ``bincount`` passes.
+come from a few ``bincount`` passes. They are integers (times the multiplicity), summed exactly, so
+any order of summation gives the same statistics: :func:`reduce_layer` takes the fast paths of
+:mod:`dse.traces.fast` where they apply and :func:`reduce_pairs`, the pair-by-pair reduction and
+their reference, elsewhere.
 
 Energy multiplicity: ``weight`` already counts each (read, column) pair as many times as the
 reference adds its energy (``LayerCut.pe_mult``); ``n_hist`` does not (use ``block_mult``).
