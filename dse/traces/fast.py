@@ -88,11 +88,16 @@ def _as_slice(idx: np.ndarray):
 def one_blas_thread():
     """Context limiting BLAS to one thread: the products here are many and small, and a BLAS pool
     that shares two cores with XLA's compilation threads (or other processes) mostly waits."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _BLAS.append(ThreadpoolController())          # finding the libraries takes milliseconds: once
+        except ImportError:  # pragma: no cover
+            _BLAS.append(None)
+    return contextlib.nullcontext() if _BLAS[0] is None else _BLAS[0].limit(limits=1, user_api="blas")
+
+
+_BLAS: list = []
 
 
 def _exact_dtype(bound: float):
@@ -306,18 +311,22 @@ def _bins_by_reads(g: Group, D, U, qb, nb, others, L: int, max_bytes: int = 1 <<
     # contraction exact in float32 when no partial sum reaches 2**24
     ft = _exact_dtype(Rmax * float(g.m.max()) * C)
     cc = int(max(1, min(C, max_bytes // (4 * (N + 1) * B))))
+    m0 = float(g.m[0]) if np.all(g.m == g.m[0]) else None   # one multiplicity: applied after the sums
     out = np.zeros((B, 2 + 3 * L))
     for c0 in range(0, C, cc):
         c1 = min(C, c0 + cc)
         Y = np.empty((N + 1, B, c1 - c0), np.float32)
         k = 0
         for (a, js, _), r0, r1 in zip(others, starts, ends):
-            E = (qs[r0:r1, c0:c1][:, None, :] == js[None, :, None]).astype(np.float32)
+            E = np.equal(qs[r0:r1, c0:c1][:, None, :], js[None, :, None],
+                         out=np.empty((r1 - r0, js.size, c1 - c0), np.float32), casting="unsafe")
             Y[:, k:k + js.size] = (X1[:, r0:r1] @ E.reshape(r1 - r0, -1)).reshape(N + 1, js.size, c1 - c0)
             k += js.size
-        oh = ((D[:, c0:c1, None] == np.arange(L)) * g.m[c0:c1, None]).astype(ft)   # (N, cc, L)
+        oh = np.equal(D[:, c0:c1, None], np.arange(L), out=np.empty((N, c1 - c0, L), ft), casting="unsafe")
+        if m0 is None:
+            oh *= g.m[c0:c1, None]                                  # (N, cc, L) m-weighted one-hot levels
         Z = np.matmul(Y[:N].astype(ft, copy=False), oh).astype(np.float64)          # (N, B, L)
-        out[:, 2:] += np.einsum("iq,ibd->bqd", U, Z).reshape(B, -1)
+        out[:, 2:] += np.einsum("iq,ibd->bqd", U, Z).reshape(B, -1) * (m0 or 1.0)
         out[:, 0] += Y[N] @ g.m[c0:c1]
         out[:, 1] += Y[N] @ (g.m[c0:c1] * g.J[c0:c1])
     return out
