@@ -12,7 +12,8 @@ Typical use, for one design point's layer::
 ``n_hist`` gives the active-row counts per subarray slice and read (for ``activityRowRead`` and the
 sequential-mode latencies), ``cut`` the tile/PE/slice structure (:class:`mapping.LayerCut`).
 Modules: :mod:`.reader` (files, checks, weight to cell levels), :mod:`.mapping` (the cut),
-:mod:`.reduce` (statistics), :mod:`.resistance` (column resistance), :mod:`.cache`, :mod:`.synthetic`;
+:mod:`.reduce` (statistics; fast exact paths in :mod:`.fast`), :mod:`.resistance` (column resistance),
+:mod:`.cache`, :mod:`.synthetic`;
 :mod:`.writer` writes trace folders and :mod:`.onnx_import` records them from ONNX models (``dse import``).
 """
 from __future__ import annotations
