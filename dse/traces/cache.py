@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 
+from dse.cache import cache_dir as _cache_dir
 from dse.files import atomic_path
 from dse.traces.reduce import LayerStats
 
@@ -29,12 +30,8 @@ _PARSED_LIMIT = 1 << 30
 
 
 def cache_dir() -> str | None:
-    """Folder of the on-disk cache, or None if disabled."""
-    base = os.environ.get("DSE_CACHE_DIR")
-    if base is not None and base.strip().lower() in ("", "off", "0", "none"):
-        return None
-    base = base or os.path.join(os.path.expanduser("~"), ".cache", "dse")
-    return os.path.join(base, "traces")
+    """Folder of the on-disk trace cache (``dse.cache.cache_dir("traces")``), or None if disabled."""
+    return _cache_dir("traces", create=False)
 
 
 def _name(key) -> str:
