@@ -10,6 +10,11 @@ practical consequences are handled here:
   stages compile concurrently (:func:`compile_async`), while the caller reduces traces.
 
 Every stage compiles with the exactness options of :mod:`dse.exact` (no algebraic simplifier).
+When JAX sees several devices (GPUs, or CPU devices forced with
+``XLA_FLAGS=--xla_force_host_platform_device_count=N``), a stage marked with :func:`batched` is
+compiled with its batch axis sharded across them (``jax.sharding``; the other arguments
+replicated): each device computes its share of the points with the same program, so results are
+identical to one device's. With one device nothing changes.
 Compiled executables are kept per (stage, argument shapes and dtypes, static structure): a second
 batch with the same shapes compiles nothing (:func:`compiled_count` lets tests check it), and the
 persistent XLA cache (:mod:`dse.cache`) serves later processes.
@@ -17,14 +22,18 @@ persistent XLA cache (:mod:`dse.cache`) serves later processes.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import hashlib
+import os
 import threading
 from typing import Any, Callable
 
 import jax
+import numpy as np
 
 from dse.exact import COMPILER_OPTIONS as EXACT_OPTIONS
 
-__all__ = ["lower_async", "compile_async", "compiled", "compiled_count", "on_big_stack", "on_big_stack_async"]
+__all__ = ["batched", "lower_async", "compile_async", "compiled", "compiled_count", "on_big_stack",
+           "on_big_stack_async"]
 
 _STACK = 1 << 30
 _LOCK = threading.Lock()
@@ -91,6 +100,32 @@ def _key(name: str, fn: Callable, args) -> tuple:
     return (name, getattr(fn, "dse_key", None), _signature(args))
 
 
+def batched(fn: Callable, *positions: int) -> Callable:
+    """Mark ``fn``'s positional arguments ``positions`` as batched (every leaf's leading axis is the
+    batch): with several devices the batch is sharded across them. Returns ``fn``."""
+    fn.dse_batch_args = tuple(positions)
+    return fn
+
+
+def _shardings(fn: Callable, args) -> tuple | None:
+    """Shardings of ``fn``'s arguments and outputs: its batched arguments and every output (vmapped:
+    all batched) split over the largest number of devices that divides the batch, the other
+    arguments replicated; None with one device (or an unmarked stage)."""
+    positions = getattr(fn, "dse_batch_args", None)
+    devices = jax.devices()
+    if not positions or len(devices) < 2:
+        return None
+    size = jax.tree_util.tree_leaves(args[positions[0]])[0].shape[0]
+    k = max(d for d in range(1, len(devices) + 1) if size % d == 0)
+    if k < 2:
+        return None
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    mesh = Mesh(np.array(devices[:k]), ("batch",))
+    split, whole = NamedSharding(mesh, PartitionSpec("batch")), NamedSharding(mesh, PartitionSpec())
+    return tuple(split if i in positions else whole for i in range(len(args))), split
+
+
 def lower_async(name: str, fn: Callable, *args) -> cf.Future:
     """Start lowering ``jax.jit(fn)`` for arguments shaped like ``args`` (arrays or
     ``ShapeDtypeStruct``); a future of the ``Lowered`` (its ``out_info`` gives the output shapes)."""
@@ -99,7 +134,10 @@ def lower_async(name: str, fn: Callable, *args) -> cf.Future:
         fut = _LOWERED.get(key)
         if fut is None:
             specs = jax.tree_util.tree_map(_spec, args)
-            fut = _LOWERED[key] = _pool().submit(lambda: jax.jit(fn).lower(*specs))
+            shardings = _shardings(fn, specs)
+            jitted = jax.jit(fn) if shardings is None else jax.jit(fn, in_shardings=shardings[0],
+                                                                   out_shardings=shardings[1])
+            fut = _LOWERED[key] = _pool().submit(lambda: jitted.lower(*specs))
     return fut
 
 
@@ -115,8 +153,29 @@ def compile_async(name: str, fn: Callable, *args) -> cf.Future:
     with _LOCK:
         fut = _FUTURES.get(key)
         if fut is None:
-            fut = _FUTURES[key] = _pool().submit(lambda: low.result().compile(EXACT_OPTIONS))
+            fut = _FUTURES[key] = _pool().submit(lambda: _compile_once(low.result(), key))
     return fut
+
+
+def _compile_once(lowered, key: tuple):
+    """``lowered`` compiled with the exactness options. With the persistent cache on, processes sharing
+    it (Dask workers, several ``dse run``) take turns per stage (an exclusive lock file beside the
+    cache): the first compiles and stores the executable, the others then load it instead of
+    compiling the same program at the same time."""
+    folder = jax.config.jax_compilation_cache_dir
+    if not folder:
+        return lowered.compile(EXACT_OPTIONS)
+    try:
+        import fcntl
+
+        os.makedirs(os.path.join(folder, "locks"), exist_ok=True)
+        name = hashlib.blake2b(repr((key[0], key[2])).encode(), digest_size=12).hexdigest()   # stage, shapes
+        fh = open(os.path.join(folder, "locks", name + ".lock"), "a")
+    except (ImportError, OSError):      # not POSIX, or a read-only cache: compile without turns
+        return lowered.compile(EXACT_OPTIONS)
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        return lowered.compile(EXACT_OPTIONS)
 
 
 def compiled(name: str, fn: Callable, *args):

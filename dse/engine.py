@@ -57,7 +57,7 @@ def _layout_fn(layers: tuple[tuple[int, ...], ...]):
     """The batched floorplan of one network (small; compiled once per network and batch shape)."""
     from dse.model import layout_stage
 
-    return jax.vmap(functools.partial(layout_stage, layers=layers))
+    return C.batched(jax.vmap(functools.partial(layout_stage, layers=layers)), 0)
 
 
 @functools.lru_cache(maxsize=1)
@@ -65,7 +65,7 @@ def _subarray_fn():
     """The batched subarray stage (network-independent; compiled once per batch shape)."""
     from dse.model import subarray_stage
 
-    return jax.vmap(subarray_stage)
+    return C.batched(jax.vmap(subarray_stage), 0)
 
 
 @functools.lru_cache(maxsize=1)
@@ -73,7 +73,7 @@ def _hardware_fn():
     """The batched area stage (network-independent; compiled once per batch shape)."""
     from dse.model import hardware_stage
 
-    return jax.vmap(hardware_stage, in_axes=(0, 0, 0, None))
+    return C.batched(jax.vmap(hardware_stage, in_axes=(0, 0, 0, None)), 0, 1, 2)
 
 
 @functools.lru_cache(maxsize=8)
@@ -90,7 +90,7 @@ def _performance_fn(points: Packing, states: Packing):
         return stage(d, fp, states.unpack(sts), tables, num_layers, num_computation, g_col)
 
     fn.dse_key = (points, states)
-    return fn
+    return C.batched(fn, 0, 1, 5)
 
 
 @functools.lru_cache(maxsize=1)
@@ -98,7 +98,7 @@ def _column_fn():
     """The column states' conductances for a batch of distinct column parameters (tables shared)."""
     from dse.traces.resistance import column_conductance_entries
 
-    return jax.vmap(column_conductance_entries, in_axes=(None,) + (0,) * 6)
+    return C.batched(jax.vmap(column_conductance_entries, in_axes=(None,) + (0,) * 6), *range(1, 7))
 
 
 @contextlib.contextmanager
@@ -142,6 +142,15 @@ COLUMN_CACHE = 1024
 _COLUMN_PARAMS = ("g_max", "g_min", "top", "r_access", "r_row", "r_col")
 
 
+def key_tables(net: Network, traces, keys) -> list:
+    """The network's :class:`~dse.chip.layer_tables.LayerTables` under each structural key (trace
+    statistics reduced once per key and cached, :func:`dse.traces.layer_stats`)."""
+    from dse import traces as T
+    from dse.chip.layer_tables import layer_tables
+
+    return [layer_tables(net, [T.layer_stats(traces, net, l, k) for l, k in enumerate(key)]) for key in keys]
+
+
 class Evaluation:
     """Everything static about evaluating a set of points on one network, computed once.
 
@@ -152,13 +161,15 @@ class Evaluation:
 
     ``traces``: a folder of NeuroSim-layout traces, or None for the synthetic model
     (:mod:`dse.traces.synthetic`). ``performance=False`` skips latency and energy;
-    ``keys_only=True`` stops after the structural keys (enough for :meth:`order`).
+    ``keys_only=True`` stops after the structural keys (enough for :meth:`order`; ``keys`` lists
+    them). ``sizes`` fixes the tables' padded sizes (:func:`dse.chip.layer_tables.bucket_shapes` of
+    a larger set of points: a part of a sweep evaluated elsewhere compiles the same programs).
     """
 
     def __init__(self, net: Network, encoded: design.DesignArrays, traces=None, *, batch_size: int = DEFAULT_BATCH,
-                 performance: bool = True, keys_only: bool = False):
+                 performance: bool = True, keys_only: bool = False, sizes: dict | None = None):
         from dse import traces as T
-        from dse.chip.layer_tables import bucket_shapes, layer_tables, stack_tables
+        from dse.chip.layer_tables import bucket_shapes, stack_tables
         from dse.tech.params import make_params
 
         self.net, self.traces, self.batch_size, self.performance = net, traces, batch_size, performance
@@ -190,18 +201,19 @@ class Evaluation:
         self._perf = None
         self.key_index = np.full(self.n, -1, np.int64)
         self.col_index = np.full(self.n, -1, np.int64)
-        self.tables = []
+        self.tables, self.keys = [], []
         if not performance:
             return
         prm = make_params(encoded)
         ok = np.asarray(self.fp.status) == 0
         index, keys = T.network_keys(self.fp, prm, self.num_layers, STATE_ENTRIES, valid=ok)
+        self.keys = keys
         if keys_only:
             self.key_index = index
             return
-        tables = [layer_tables(net, [T.layer_stats(traces, net, l, k) for l, k in enumerate(key)]) for key in keys]
+        tables = key_tables(net, traces, keys)
         if tables:
-            sizes = bucket_shapes([t.shapes() for t in tables], self.bucket)
+            sizes = sizes or bucket_shapes([t.shapes() for t in tables], self.bucket)
             self.tables = [jax.tree_util.tree_map(lambda a: jnp.asarray(a[0]), stack_tables([t], sizes))
                            for t in tables]
         self.key_index = index

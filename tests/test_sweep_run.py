@@ -109,7 +109,9 @@ def test_killed_run_resumes_to_the_same_dataset(full_result, sweep_file):
     d, p = sweep_file
     out = d / "resumed.nc"
     partial = str(out) + ".partial"
-    chunks = lambda: [f for f in os.listdir(partial) if f.startswith("chunk_")] if os.path.isdir(partial) else []  # noqa: E731
+    def chunks():     # finished chunks (not a chunk being written beside its name)
+        return [f for f in os.listdir(partial) if f.startswith("chunk_") and f.endswith(".npz")] \
+            if os.path.isdir(partial) else []
     status, err = dse_killed_when(["run", str(p), "--out", str(out), "--quiet"], lambda: len(chunks()) >= 1)
     assert status == -9, err
     assert not out.exists()

@@ -18,12 +18,17 @@ def _fail(msg: str) -> int:
 
 
 def cmd_run(args) -> int:
+    from dse.sweep.cluster import ClusterError
     from dse.sweep.report import print_summary
-    from dse.sweep.runner import OutputExists, SweepInterrupted, run_sweep
+    from dse.sweep.runner import OutputExists, run_sweep
     from dse.sweep.spec import SweepError, load_sweep
     from dse.sweep.store import StoreMismatch
     from dse.traces import TraceError
 
+    if args.cluster and args.workers is not None:
+        return _fail("use either --cluster ADDRESS (an existing scheduler) or --workers N (a local cluster)")
+    if args.workers is not None and args.workers < 1:
+        return _fail(f"--workers must be at least 1, got {args.workers}")
     try:
         sweep = load_sweep(args.sweep, output=args.out)
     except SweepError as e:
@@ -32,14 +37,30 @@ def cmd_run(args) -> int:
     print(f"dse run: {args.sweep}: {len(sweep.points)} points ({n_eval} to evaluate) on {sweep.network.name} "
           f"-> {sweep.output}", file=sys.stderr)
     try:
-        ds, seconds = run_sweep(sweep, force=args.force, progress=not args.quiet)
-    except (OutputExists, StoreMismatch, TraceError) as e:
+        with _cluster(args) as cluster:
+            ds, seconds = run_sweep(sweep, force=args.force, progress=not args.quiet, cluster=cluster)
+    except (OutputExists, StoreMismatch, TraceError, ClusterError) as e:
         return _fail(str(e))
-    except (SweepInterrupted, KeyboardInterrupt):
+    except KeyboardInterrupt:
         print("dse run: interrupted; finished chunks are saved, run the same command to resume", file=sys.stderr)
         return 130
     print_summary(ds, seconds=seconds, path=sweep.output)
     return 0
+
+
+def _cluster(args):
+    """The Dask cluster of ``--cluster``/``--workers`` (a context), or none."""
+    import contextlib
+
+    if not args.cluster and args.workers is None:
+        return contextlib.nullcontext()
+    from dse.sweep.cluster import connect
+
+    if args.cluster:
+        print(f"dse run: on the Dask scheduler at {args.cluster}", file=sys.stderr)
+    else:
+        print(f"dse run: on a local Dask cluster of {args.workers} worker processes", file=sys.stderr)
+    return connect(args.cluster, args.workers)
 
 
 def _parse_sets(items):
@@ -140,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output netCDF path (default: the sweep's 'output' or results/<name>.nc)")
     p.add_argument("--force", action="store_true", help="overwrite an existing result")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--cluster", metavar="ADDRESS", help="evaluate on the Dask scheduler at ADDRESS "
+                   "(tcp://HOST:8786; needs pip install -e '.[cluster]')")
+    p.add_argument("--workers", type=int, metavar="N", help="evaluate on a local Dask cluster of N worker processes")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("estimate", help="estimate one design point and print a report")

@@ -2,7 +2,7 @@
 
 SQLite files get their folder, a lock timeout, write-ahead logging and an exclusive creation lock
 (several processes may open one new file at once); other databases (PostgreSQL, MySQL) get
-connection pre-pings and retries. A URL's password never leaves this module in clear:
+connection pre-pings and retries. ``postgresql://`` URLs use psycopg 3 (the ``postgres`` extra). A URL's password never leaves this module in clear:
 :func:`masked_url` is what results, logs and messages show.
 """
 from __future__ import annotations
@@ -30,8 +30,16 @@ def masked_url(url: str) -> str:
         return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
-def mask_secrets(text: str, url: str) -> str:
-    """``text`` with every occurrence of ``url``'s password replaced by ``***``."""
+#: ``scheme://user:password@`` in free text (greedy up to the last ``@``: masking too much is safe)
+_URL_PASSWORD = re.compile(r"([A-Za-z][\w+.-]*://[^:/@\s]*:)\S*@")
+
+
+def mask_secrets(text: str, url: str | None = None) -> str:
+    """``text`` with the password of every URL in it, and ``url``'s password wherever it appears,
+    replaced by ``***``."""
+    text = _URL_PASSWORD.sub(r"\1***@", text)
+    if not url:
+        return text
     try:
         from sqlalchemy.engine import make_url
 
@@ -50,6 +58,7 @@ def open_storage(url: str):
         path = url[len("journal:"):]
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         return JournalStorage(JournalFileBackend(path))
+    url = _with_driver(url)
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
@@ -68,10 +77,22 @@ def open_storage(url: str):
             return storage
         except Exception as e:  # noqa: BLE001  (sqlalchemy OperationalError/IntegrityError, table races)
             last = e
+            if isinstance(e, ImportError) and url.startswith("postgresql+psycopg"):
+                raise SearchError(f"cannot open the study storage {masked_url(url)!r}: no PostgreSQL driver; "
+                                  f"install the postgres extra: pip install -e '.[postgres]'") from None
             if not any(m in str(e) for m in _RACE_MESSAGES):
                 break
             time.sleep(0.2 + 0.1 * attempt)
-    raise SearchError(f"cannot open the study storage {masked_url(url)!r}: {mask_secrets(str(last), url)}")
+    reason = (str(last).strip().splitlines() or [type(last).__name__])[0]    # one line: no SQLAlchemy footer
+    raise SearchError(f"cannot open the study storage {masked_url(url)!r}: {mask_secrets(reason, url)}")
+
+
+def _with_driver(url: str) -> str:
+    """A plain ``postgresql://`` (or ``postgres://``) URL with the driver of the postgres extra (psycopg 3)."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
 
 
 #: what a lost race to create a new database's tables (or its alembic version row) looks like

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from typing import Callable
 
 import optuna
@@ -138,6 +139,11 @@ def run_study(spec: StudySpec, *, progress: bool = True, grace: float = GRACE_S,
         raise SearchError(f"{spec.path}: study '{spec.study_name}' in {masked_url(spec.storage)} was made from a different "
                           f"network, space, objectives or constraints; choose another name with --study "
                           f"or delete the study")
+    names = [o.name for o in spec.objectives]
+    if study.metric_names != names:        # what optuna-dashboard labels the objectives with
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names(names)
     worker = Worker(study)
     try:
         existing = len(study.get_trials(deepcopy=False))

@@ -23,50 +23,74 @@ class OutputExists(FileExistsError):
     """The output file exists and --force was not given."""
 
 
-class SweepInterrupted(RuntimeError):
-    """The sweep stopped early; its finished chunks are on disk and a re-run resumes."""
+#: seconds between looks at the store while other processes finish their chunks
+POLL_S = 0.5
 
 
-def evaluate_sweep(sweep: Sweep, *, progress: bool = True, stop_after: int | None = None) -> dict[str, np.ndarray]:
+def evaluate_sweep(sweep: Sweep, *, progress: bool = True, cluster=None) -> dict[str, np.ndarray]:
     """Evaluate the sweep's points chunk by chunk, persisting each chunk; returns arrays (N, ...).
 
-    ``stop_after`` stops after that many new chunks (used by tests to simulate an interruption).
-    """
+    ``cluster``: a :class:`dse.sweep.cluster.Cluster` to evaluate the chunks on (default: this
+    process). Other processes on the same sweep share the chunks (:class:`ChunkStore`)."""
+    store = ChunkStore(sweep.output, sweep.fingerprint, len(sweep.points), sweep.batch_size)
+    done = store.open()
+    with store.member():
+        return _evaluate(sweep, store, done, progress, cluster)
+
+
+def _evaluate(sweep: Sweep, store: ChunkStore, done: dict, progress: bool, cluster) -> dict[str, np.ndarray]:
+    """The loop of :func:`evaluate_sweep`: ``done`` holds the chunks already on disk."""
     idx = np.flatnonzero(~sweep.excluded)
     chunk = sweep.batch_size
-    store = ChunkStore(sweep.output, sweep.fingerprint, len(sweep.points), chunk)
-    done = store.open()
     encoded_all = design.encode([sweep.points[i] for i in idx])
+    starts = range(0, len(idx), chunk)
     resumed = sum(len(v["status"]) for v in done.values())
     if resumed and progress:
         print(f"dse run: resuming: {resumed} of {len(idx)} points already computed", file=sys.stderr)
     bar = tqdm(total=len(idx), initial=resumed, unit="pt", desc="dse run", disable=not progress, file=sys.stderr,
                dynamic_ncols=True, smoothing=0.1)
-    new = 0
-    ev = None
-    for start in range(0, len(idx), chunk):
-        if start in done:
-            continue
-        if stop_after is not None and new >= stop_after:
-            break
-        if ev is None:   # floorplans, structural keys and reduced traces of all points, once
-            ev = Evaluation(sweep.network, encoded_all, sweep.traces, batch_size=chunk,
-                            performance=_needs_performance(sweep))
-        out = ev.run(rows=ev.order()[start:start + chunk])
-        store.save(start, out)
-        done[start] = out
-        new += 1
-        bar.update(len(out["status"]))
+
+    resumed_chunks, computed = len(done), 0
+
+    def record(new: dict, here: bool = False) -> None:
+        nonlocal computed
+        done.update(new)
+        computed += len(new) if here else 0
+        bar.update(sum(len(v["status"]) for v in new.values()))
+
+    ev = keyed = None
+    perf = _needs_performance(sweep)
+    while len(done) < len(starts):
+        if cluster is not None:
+            mine = [s for s in starts if s not in done and store.claim(s)]
+            if mine:
+                keyed = keyed or Evaluation(sweep.network, encoded_all, sweep.traces, batch_size=chunk,
+                                            performance=perf, keys_only=True)
+                for start, out in cluster.evaluate(sweep, encoded_all, keyed, mine):
+                    store.save(start, out)
+                    record({start: out}, here=True)
+        else:
+            for start in starts:
+                if start in done or not store.claim(start):
+                    continue
+                if ev is None:   # floorplans, structural keys and reduced traces of all points, once
+                    ev = Evaluation(sweep.network, encoded_all, sweep.traces, batch_size=chunk, performance=perf)
+                out = ev.run(rows=ev.order()[start:start + chunk])
+                store.save(start, out)
+                record({start: out}, here=True)
+        record(store.load_new(done))          # chunks finished by other processes
+        if len(done) < len(starts) and not any(store.claimable(s) for s in starts if s not in done):
+            time.sleep(POLL_S)                # the rest is being computed elsewhere
     bar.close()
-    if sum(len(v["status"]) for v in done.values()) < len(idx):
-        raise SweepInterrupted("the sweep stopped before the end; run the same command again to resume")
-    starts = sorted(done)
+    if progress and computed < len(starts):
+        print(f"dse run: {computed} of {len(starts)} chunks computed by this run ({resumed_chunks} resumed, "
+              f"{len(starts) - computed - resumed_chunks} by other processes)", file=sys.stderr)
     included = {k: np.concatenate([done[s][k] for s in starts]) for k in done[starts[0]]}
     # chunks follow the evaluation order (points grouped by structural key): back to sweep order
-    if ev is None:   # everything was resumed: recompute the order (floorplans and keys only)
-        ev = Evaluation(sweep.network, encoded_all, sweep.traces, batch_size=chunk,
-                        performance=_needs_performance(sweep), keys_only=True)
-    order = ev.order()
+    if ev is None and keyed is None:   # everything was computed elsewhere: the order (floorplans and keys only)
+        keyed = Evaluation(sweep.network, encoded_all, sweep.traces, batch_size=chunk, performance=perf,
+                           keys_only=True)
+    order = (ev or keyed).order()
     inv = np.empty_like(order)
     inv[order] = np.arange(len(order))
     included = {k: v[inv] for k, v in included.items()}
@@ -135,19 +159,23 @@ def _versions() -> str:
 
 
 def run_sweep(sweep: Sweep, *, force: bool = False, progress: bool = True,
-              stop_after: int | None = None) -> tuple[xr.Dataset, float]:
-    """Evaluate and write a sweep; returns the dataset and the wall time in seconds."""
+              cluster=None) -> tuple[xr.Dataset, float]:
+    """Evaluate and write a sweep; returns the dataset and the wall time in seconds. ``cluster``: a
+    :class:`dse.sweep.cluster.Cluster` that evaluates the chunks (default: this process)."""
     if os.path.exists(sweep.output) and not force:
         raise OutputExists(f"{sweep.output} exists; use --force to overwrite it or --out to write elsewhere")
-    if force and _foreign_partial(sweep):  # partial results of another sweep at this output
-        ChunkStore(sweep.output, sweep.fingerprint, len(sweep.points), sweep.batch_size).clear()
+    store = ChunkStore(sweep.output, sweep.fingerprint, len(sweep.points), sweep.batch_size)
+    if force and store.foreign():  # partial results of another sweep at this output
+        store.clear()
     t0 = time.perf_counter()
-    arrays = evaluate_sweep(sweep, progress=progress, stop_after=stop_after)
-    if getattr(sweep, "accuracy", None):
-        arrays["accuracy"] = accuracy_column(sweep, arrays["status"], progress=progress)
-    ds = build_dataset(sweep, arrays)
-    write_dataset(ds, sweep.output)
-    ChunkStore(sweep.output, sweep.fingerprint, len(sweep.points), sweep.batch_size).clear()
+    done = store.open()
+    with store.member():
+        arrays = _evaluate(sweep, store, done, progress, cluster)
+        if getattr(sweep, "accuracy", None):
+            arrays["accuracy"] = accuracy_column(sweep, arrays["status"], progress=progress)
+        ds = build_dataset(sweep, arrays)
+        write_dataset(ds, sweep.output)
+        store.finish()
     return ds, time.perf_counter() - t0
 
 
@@ -168,13 +196,3 @@ def accuracy_column(sweep: Sweep, status_codes: np.ndarray, progress: bool = Tru
         print(f"dse run: accuracy: {len(idx)} points, {ev.evaluated} evaluated on {len(ev.y)} {ev.data} images "
               f"in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return out
-
-
-def _foreign_partial(sweep: Sweep) -> bool:
-    import json
-
-    meta = os.path.join(sweep.output + ".partial", "meta.json")
-    if not os.path.exists(meta):
-        return False
-    with open(meta) as f:
-        return json.load(f).get("fingerprint") != sweep.fingerprint
