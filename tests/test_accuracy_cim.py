@@ -92,7 +92,7 @@ def test_on_off_ratio_with_dummy_column_by_hand():
     y, peak = cim.cim_matmul(x, k, st, _dp(g0=255.0), jax.random.PRNGKey(0), None)
     assert float(y[0, 0]) == 0.0 and float(peak) == 383.0
     # g0 from the knobs: cell_bits 2 (3 level steps), on_off 4 -> 3 / 3 = 1
-    p = design.normalize({"memcell": "rram", "cell_bits": 2, "on_off": 4})
+    p = design.normalize({"memcell": "rram", "cell_bits": 2, "on_off": 4, "accuracy_model": "physical"})
     assert cim.point_params(p)["g0"] == pytest.approx(1.0)
 
 
@@ -136,7 +136,7 @@ def test_all_off_equals_plain_quantized_network():
     for pt in [{"memcell": "rram", "cell_bits": 2, "subarray": 64, "parallel_read": 16, "adc_bits": 6},
                {"memcell": "sram", "subarray": 128, "parallel_read": 128, "adc_bits": 8},
                {"memcell": "fefet", "cell_bits": 1, "mode": "sequential", "adc_bits": 1}]:
-        p = design.normalize(dict(pt, on_off=1e9))
+        p = design.normalize(dict(pt, on_off=1e9, accuracy_model="physical"))
         st = cim.static_of(p)
         fn = cim.predict_fn(model, st)
         pred = np.asarray(fn(v, x[:4], x, cim.stack_params([cim.point_params(p)] * 2)))

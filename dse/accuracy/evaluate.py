@@ -25,8 +25,8 @@ from dse.accuracy.train import load_checkpoint
 __all__ = ["ACCURACY_KNOBS", "accuracy_key", "Evaluator", "evaluate_accuracy"]
 
 #: The knobs accuracy depends on (all others only change the hardware metrics).
-ACCURACY_KNOBS = ("memcell", "mode", "subarray", "parallel_read", "adc_bits", "adc_ref", "cell_bits", "weight_bits",
-                  "input_bits", "on_off", "sigma", "drift", "drift_time", "drift_nu", "drift_target", "seed")
+ACCURACY_KNOBS = ("accuracy_model", "memcell", "mode", "subarray", "parallel_read", "adc_bits", "adc_ref", "cell_bits",
+                  "weight_bits", "input_bits", "on_off", "sigma", "drift", "drift_time", "drift_nu", "drift_target", "seed")
 
 _MEMORY: dict[tuple, float] = {}
 
@@ -35,6 +35,12 @@ def accuracy_key(point: Mapping[str, Any]) -> tuple:
     """The canonical accuracy-relevant part of a normalized point (equal keys give equal accuracy)."""
     st = cim.static_of(point)
     dp = cim.point_params(point)
+    if st.model == "neurosim":
+        if dp["ret_v"] == 0.0 or dp["ret_t"] == 1.0:
+            dp.update(ret_t=1.0, ret_v=0.0, ret_detect=0.0, ret_target=0.0)
+        if dp["sigma"] == 0.0 and not (dp["ret_v"] != 0.0 and dp["ret_detect"] == 0.0):
+            dp["seed"] = 0                   # no random draw: the seed does not matter
+        return (st.model, st.weight_bits, st.input_bits, st.cell_bits, st.subarray) + tuple(sorted(dp.items()))
     if dp["sigma"] == 0.0 and dp["drift"] != 4:
         dp["seed"] = 0                       # no random draw: the seed does not matter
     if dp["drift"] == 0 or dp["drift_log"] == 0.0:
@@ -46,9 +52,11 @@ def accuracy_key(point: Mapping[str, Any]) -> tuple:
 class Evaluator:
     """A checkpoint and an evaluation set; :meth:`accuracy` evaluates design points.
 
-    ``samples`` first test samples are used (all when ``None``); the ADC full scales are calibrated
-    on the first ``calibration`` of them. ``batch`` samples and ``point_batch`` design points go
-    through the compiled model at once."""
+    ``samples`` first test samples are used (all when ``None``). The physical model's ADC full
+    scales are calibrated once per design point on the first ``calibration`` of them. ``batch``
+    samples and ``point_batch`` design points go through the compiled model at once; in the
+    neurosim model a batch is also the ADC's range (the wrapper's per-batch minimum and maximum)
+    and the unit of its random redraws, so ``batch`` is part of the cache key."""
 
     def __init__(self, checkpoint: str, data: str | None = None, data_dir: str | None = None,
                  samples: int | None = 500, calibration: int = 16, batch: int = 128, point_batch: int = 4,
@@ -65,7 +73,7 @@ class Evaluator:
         for leaf in jax.tree_util.tree_leaves(self.variables):
             h.update(np.asarray(leaf).tobytes())
         h.update(json.dumps(self.config, sort_keys=True).encode())
-        h.update(f"{self.data}|{len(self.y)}|{calibration}|cim{cim.MODEL_VERSION}".encode())
+        h.update(f"{self.data}|{len(self.y)}|{calibration}|{batch}|cim{cim.MODEL_VERSION}".encode())
         self.fingerprint = h.hexdigest()[:16]
         self.cache_path = os.path.join(cache_dir, f"accuracy_{self.fingerprint}.json") if cache_dir else None
         self._disk = {}
@@ -95,13 +103,14 @@ class Evaluator:
         for i, p in enumerate(norm):
             groups.setdefault(cim.static_of(p), []).append(i)
         for st, idx in groups.items():
-            fn = cim.predict_fn(self.model, st)
+            fn = cim.classify_fn(self.model, st)
             for a in range(0, len(idx), self.point_batch):
                 part = idx[a:a + self.point_batch]
                 pad = part + [part[-1]] * (self.point_batch - len(part))   # one compiled shape
                 dps = cim.stack_params([cim.point_params(norm[i]) for i in pad])
-                preds = [np.asarray(fn(self.variables, self.cal, self.x[s:s + self.batch], dps))
-                         for s in range(0, len(self.y), self.batch)]
+                fs = cim.full_scales(self.model, st, self.variables, self.cal, dps)   # once per point
+                preds = [np.asarray(fn(self.variables, self.x[s:s + self.batch], dps, fs, b))
+                         for b, s in enumerate(range(0, len(self.y), self.batch))]
                 out[part] = np.concatenate(preds, axis=1)[:len(part)]
         return out
 

@@ -109,6 +109,12 @@ class Recorder(Plain):
             last.layer = dataclasses.replace(last.layer, pool=1)
 
 
+def _quantized(mod, be) -> bool:
+    """Whether a layer's output is quantized: its own ``quantize_output``, or a backend that quantizes
+    every layer's output (the NeuroSim wrapper quantizes the classifier's too)."""
+    return mod.quantize_output or getattr(be, "quantize_outputs", False)
+
+
 def _uniform(limit):
     def init(key, shape, dtype=jnp.float32):
         return jax.random.uniform(key, shape, dtype, -limit, limit)
@@ -143,7 +149,7 @@ class QConv(nn.Module):
         xq = quant.ste_input(x, ib)
         wq = quant.ste_weight(w, wb)
         y = be.conv(self, xq, wq, wb, ib, k, self.stride, pad) / scale
-        return quant.act_quant(y, ib, self.error_bits) if self.quantize_output else y
+        return quant.act_quant(y, ib, self.error_bits) if _quantized(self, be) else y
 
 
 class QDense(nn.Module):
@@ -165,4 +171,4 @@ class QDense(nn.Module):
         xq = quant.ste_input(x, ib)
         wq = quant.ste_weight(w, wb)
         y = be.dense(self, xq, wq, wb, ib) / scale
-        return quant.act_quant(y, ib, self.error_bits) if self.quantize_output else y
+        return quant.act_quant(y, ib, self.error_bits) if _quantized(self, be) else y
