@@ -123,12 +123,13 @@ def test_sweep_runs_accuracy_and_cache(tiny_ckpt, tmp_path):
     stem, cfg = tiny_ckpt
     p = tmp_path / "s.yaml"
     p.write_text(f"network: {stem}.csv\naccuracy: {{model: {stem}, samples: 40, cache: false}}\n"
-                 f"fixed: {{memcell: rram, subarray: 32, parallel_read: 32, cell_bits: 2}}\n"
+                 f"fixed: {{memcell: rram, subarray: 32, parallel_read: 32, cell_bits: 2, accuracy_model: physical}}\n"
                  f"grid: {{technode: [22, 45], adc_bits: [8, 2]}}\noutput: {tmp_path}/out.nc\n")
     sweep = load_sweep(str(p))
     ds, _ = run_sweep(sweep, progress=False)
     acc = ds["accuracy"].values
-    # technode does not change accuracy; an 8-bit ADC (255 steps >= 32 rows x 3 levels) is lossless
+    # technode does not change accuracy; an 8-bit ADC (255 steps >= 32 rows x 3 levels) is lossless in the
+    # physical model
     assert acc[0, 0] == acc[1, 0] and acc[0, 1] == acc[1, 1]
     ev = Evaluator(stem, samples=40)
     from dse.accuracy.train import predict_plain
