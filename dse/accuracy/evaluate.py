@@ -154,14 +154,12 @@ def evaluate_points(section: Mapping[str, Any], points: Sequence[Mapping[str, An
     ``data_dir``, ``samples``, ``cache``): the entry point of the optimizer's metric providers
     (:mod:`dse.search.evaluate`). The evaluator (model, data) is kept between calls; results are
     cached by the accuracy-relevant knobs (memory, and disk under ``$DSE_CACHE_DIR/accuracy``)."""
-    from dse.cache import disabled
+    from dse.cache import cache_dir
 
     key = json.dumps(dict(section), sort_keys=True, default=str)
     ev = _EVALUATORS.get(key)
     if ev is None:
-        cache = None
-        if section.get("cache", True) and not disabled():
-            cache = os.path.join(os.environ.get("DSE_CACHE_DIR") or os.path.expanduser("~/.cache/dse"), "accuracy")
+        cache = cache_dir("accuracy", create=False) if section.get("cache", True) else None
         ev = _EVALUATORS[key] = Evaluator(section["model"], section.get("data"), section.get("data_dir"),
                                           section.get("samples", 500), cache_dir=cache)
     return ev.accuracy([design.normalize(dict(p)) for p in points])
