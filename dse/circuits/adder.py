@@ -15,13 +15,9 @@ import jax.numpy as jnp
 
 from dse.circuits import formula as fm
 from dse.circuits.cell_layout import NONE, apply_layout, f64, std_height
-from dse.circuits.dff import special_layout_caps
 from dse.circuits.cell_layout import Latency, Power, calibrated
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
-
-#: gate-capacitance factor and (N, P) fin-width tuning factors of the nanosheet special layout
-_GAA_TUNING = {2: (1.0, 22.0 / 15.0, 8.0 / 15.0), 1: (1.0, 23.0 / 15.0, 7.0 / 15.0)}
 
 
 @pytree_dataclass
@@ -43,11 +39,6 @@ class Adder:
     cap_nand_output: Any
 
 
-def special_layout(tech, prm):
-    """True where the nanosheet special layout applies (2 nm and below, ``speciallayout`` on)."""
-    return (f64(tech.technode) <= 2.0) & (prm.speciallayout != 0)
-
-
 def adder(tech, prm, num_bit, num_adder, *, new_height=None, new_width=None, option: int = NONE) -> Adder:
     """Lay out ``num_adder`` adders of ``num_bit`` bits (traced counts)."""
     F = tech.feature_size
@@ -59,7 +50,7 @@ def adder(tech, prm, num_bit, num_adder, *, new_height=None, new_width=None, opt
 
     _, h_n, w_nd = fm.gate_area(tech, L.NAND, 2, w_n, w_p, hstd)
     _, h_s, w_s = fm.gate_area(tech, L.NAND, 2, mn * F, mn * F, hstd)
-    special = special_layout(tech, prm)
+    special = fm.special_layout(tech, prm)
     h_nand = jnp.where(special, h_s, h_n)
     w_nand = jnp.where(special, w_s, w_nd)
 
@@ -80,7 +71,8 @@ def adder(tech, prm, num_bit, num_adder, *, new_height=None, new_width=None, opt
     area, height, width = apply_layout(option, height * width, height, width, new_height, new_width)
 
     caps = fm.gate_capacitance(tech, L.NAND, 2, w_n, w_p, h_nand)
-    c_in, c_out, _, _ = special_layout_caps(tech, prm, L.NAND, 2, mn * F, mn * F, h_nand, _GAA_TUNING, caps)
+    c_in, c_out, _, _ = fm.special_layout_caps(tech, prm, L.NAND, 2, mn * F, mn * F, h_nand, fm.GAA_NAND_TUNING,
+                                               caps)
     return Adder(num_bit=num_bit, num_adder=num_adder, width_nand_n=w_n, width_nand_p=w_p, h_nand=h_nand,
                  w_nand=w_nand, h_adder=h_add, w_adder=w_add, area=area, height=height, width=width,
                  cap_nand_input=c_in, cap_nand_output=c_out)
@@ -97,7 +89,7 @@ def adder_latency(a: Adder, tech, prm, ramp_input, cap_load, num_read, temperatu
     (2 nm and below) has 1.5x the on-resistance. Always seconds: the callers convert to cycles.
     Manual: "Adder".
     """
-    slow = jnp.where(special_layout(tech, prm), 3.0 / 2.0, 1.0)
+    slow = jnp.where(fm.special_layout(tech, prm), 3.0 / 2.0, 1.0)
     r_n = fm.on_resistance(tech, a.width_nand_n, L.NMOS, temperature) * 2 * slow
     r_p = fm.on_resistance(tech, a.width_nand_p, L.PMOS, temperature) * slow
     c_in, c_out = a.cap_nand_input, a.cap_nand_output
@@ -127,8 +119,7 @@ def adder_power(a: Adder, tech, prm, num_read, num_adder_per_operation, temperat
     F = tech.feature_size
     nb = a.num_bit
     mn = L.MIN_NMOS_SIZE
-    node = f64(tech.technode)
-    special = (prm.speciallayout != 0) & ((node == 2.0) | (node == 1.0))
+    special = fm.special_layout(tech, prm)
     leak_reg = fm.gate_leakage(tech, L.NAND, 2, a.width_nand_n, a.width_nand_p, temperature)
     leak_spc = fm.gate_leakage(tech, L.NAND, 2, mn * F, mn * F, temperature)
     leakage = jnp.where(special, leak_spc, leak_reg) * vdd * 9 * nb * a.num_adder

@@ -15,9 +15,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from dse.circuits.adder import Adder, adder, adder_latency, adder_power
-from dse.circuits.cell_layout import Latency, Power, f64
-from dse.circuits.multilevel_sa_encoder import log2_exact
-from dse.interconnect import clock_cycles
+from dse.circuits.cell_layout import Latency, Power, clock_cycles, f64
+from dse.circuits.formula import STEP_RAMP, log2_exact
 from dse.pytree import pytree_dataclass, replace
 
 #: stages unrolled (trees of up to 2^32 operands)
@@ -101,8 +100,8 @@ def adder_tree_latency(t: AdderTree, tech, prm, num_read, num_unit_add, cap_load
     Manual: "Adder tree".
     """
     _, stages = _operands(t, num_unit_add)
-    first = adder_latency(replace(t.adder, num_bit=t.num_adder_bit), tech, prm, 1e20, cap_load, 1.0).read_latency
-    later = adder_latency(replace(t.adder, num_bit=2.0 + 0 * t.num_adder_bit), tech, prm, 1e20, cap_load,
+    first = adder_latency(replace(t.adder, num_bit=t.num_adder_bit), tech, prm, STEP_RAMP, cap_load, 1.0).read_latency
+    later = adder_latency(replace(t.adder, num_bit=2.0 + 0 * t.num_adder_bit), tech, prm, STEP_RAMP, cap_load,
                           1.0).read_latency
     delay = first + 0 * stages
     # stages after the first are summed one by one (a multiplication would round differently)

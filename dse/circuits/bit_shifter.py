@@ -10,7 +10,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from dse.circuits.cell_layout import Latency, Power, f64
+from dse.circuits.cell_layout import Latency, Power, f64, spread
 from dse.circuits.dff import DFF, dff, dff_latency, dff_power
 from dse.pytree import pytree_dataclass
 
@@ -34,12 +34,7 @@ def bit_shifter(tech, prm, num_unit, num_bit, *, new_height=None, new_width=None
     n_bit = f64(num_bit)
     bank = dff(tech, prm, n_unit * n_bit)
     area = bank.area
-    if new_width is not None:
-        width = f64(new_width) + 0 * area
-        height = area / width
-    else:
-        height = f64(new_height) + 0 * area
-        width = area / height
+    height, width = spread(area, new_height, new_width)
     return BitShifter(num_unit=n_unit, num_bit=n_bit, num_dff=n_unit * n_bit, dff=bank,
                       area=area, height=height, width=width)
 

@@ -16,10 +16,11 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import REGULAR_ROW, Latency, Power, f64, std_height
+from dse.circuits.cell_layout import REGULAR_ROW, Latency, Power, f64
 from dse.circuits.dff import DFF, dff, dff_power
 from dse.circuits.precharger import Precharger, precharger, precharger_latency, precharger_power
 from dse.circuits.row_decoder import RowDecoder, row_decoder, row_decoder_latency, row_decoder_power
+from dse.circuits.sram_cell import sram_bitline_delay, sram_cell
 from dse.circuits.sense_amp import SenseAmp, sense_amp, sense_amp_latency, sense_amp_power
 from dse.circuits.sram_write_driver import (SRAMWriteDriver, sram_write_driver, sram_write_driver_latency,
                                             sram_write_driver_power)
@@ -63,22 +64,10 @@ def sram_cell_parasitics(tech, prm, cell, width_access_cmos, iw, lines, length_r
     ``lines`` rows read ``iw`` cells at a time, with wires ``length_row`` / ``length_col`` (m),
     for an access transistor ``width_access_cmos`` (multiples of the minimum width).
     Shared by the SRAM buffer and the sigmoid look-up table."""
-    F = tech.feature_size
-    hstd = std_height(tech)
-    fin = jnp.where(f64(tech.technode) <= 14, 2.0, 1.0)
-    w_acc = width_access_cmos * fin * F
-    res_cell_access = fm.on_resistance(tech, w_acc, L.NMOS, prm.temp)
-    cap_cell_access = fm.drain_cap(tech, w_acc, L.NMOS, hstd)
-    cap_sram_cell = (cap_cell_access + fm.drain_cap(tech, cell.width_sram_cell_nmos * fin * F, L.NMOS, hstd)
-                     + fm.drain_cap(tech, cell.width_sram_cell_pmos * fin * F, L.PMOS, hstd)
-                     + fm.gate_cap(tech, cell.width_sram_cell_nmos * fin * F)
-                     + fm.gate_cap(tech, cell.width_sram_cell_pmos * fin * F))
-    cap_row1 = length_row * 0.2e-15 / 1e-6 + 2 * fm.gate_cap(tech, w_acc) * iw
-    finfet = f64(tech.technode) <= 14
-    cap_col = length_col * 0.2e-15 / 1e-6 + jnp.where(
-        finfet, tech.cap_draintotal * width_access_cmos * tech.effective_width, cap_cell_access) * lines
-    return dict(cap_row1=cap_row1, cap_col=cap_col, res_cell_access=res_cell_access,
-                cap_cell_access=cap_cell_access, cap_sram_cell=cap_sram_cell)
+    c = sram_cell(tech, prm, cell, width_access_cmos)
+    return dict(cap_row1=length_row * L.WIRE_CAP_PER_M + 2 * c["gate_access"] * iw,
+                cap_col=length_col * L.WIRE_CAP_PER_M + c["drain_col"] * lines, res_cell_access=c["res_access"],
+                cap_cell_access=c["cap_access"], cap_sram_cell=c["cap_cell"])
 
 
 def with_shared_cell(b: Buffer, tech, prm, cell, width_access_cmos, cap_sram_cell) -> Buffer:
@@ -143,7 +132,6 @@ def buffer(tech, prm, cell, num_bit, interface_width, num_interface, unit_wire_r
 
 
 #: wire capacitance per unit length, 0.2 fF/um (F/m)
-_WIRE_CAP = 0.2e-15 / 1e-6
 
 
 def _idle_sense_amp(b: Buffer):
@@ -168,23 +156,18 @@ def buffer_latency(b: Buffer, tech, prm, cell, num_access_bit_read, num_read, nu
     clk = prm.clk_freq if clk_freq is None else clk_freq
     rows = b.num_row
     # ---- SRAM macro ----
-    c_row = b.length_row * _WIRE_CAP
-    c_bl = b.length_col * _WIRE_CAP
-    wl = row_decoder_latency(b.wl_decoder, tech, 1e20, c_row, 0.0, b.res_row, b.interface_width, rows, rows)
-    pre = precharger_latency(b.precharger, tech, 1e20, c_bl, rows, rows)
-    wd = sram_write_driver_latency(b.sram_write_driver, tech, 1e20, c_bl, b.length_col * b.unit_wire_res, rows)
+    c_row = b.length_row * L.WIRE_CAP_PER_M
+    c_bl = b.length_col * L.WIRE_CAP_PER_M
+    wl = row_decoder_latency(b.wl_decoder, tech, fm.STEP_RAMP, c_row, 0.0, b.res_row, b.interface_width, rows, rows)
+    pre = precharger_latency(b.precharger, tech, fm.STEP_RAMP, c_bl, rows, rows)
+    wd = sram_write_driver_latency(b.sram_write_driver, tech, fm.STEP_RAMP, c_bl, b.length_col * b.unit_wire_res, rows)
     sa = sense_amp_latency(_idle_sense_amp(b), tech, rows)
-    fin = jnp.where(f64(tech.technode) <= 14, 2.0, 1.0)
-    r_pull_down = fm.on_resistance(tech, cell.width_sram_cell_nmos * fin * tech.feature_size, L.NMOS, prm.temp)
-    c_cell = b.cap_col / rows
-    r_cell = b.res_col / rows
-    elmore = (b.res_cell_access + r_pull_down) * c_cell * rows + c_cell * r_cell * rows * (rows + 1) / 2
-    col_delay = elmore * jnp.log(tech.vdd / (tech.vdd - cell.min_sense_voltage / 2)) * rows
+    col_delay = sram_bitline_delay(tech, prm, cell, b.res_cell_access, b.cap_col / rows, b.res_col / rows, rows) * rows
     read_sram = wl.read_latency + pre.read_latency + col_delay + sa.read_latency
     write_sram = pre.write_latency + jnp.maximum(wl.write_latency, wd.write_latency)
     # ---- register file ----
-    wl_rf = row_decoder_latency(b.wl_decoder, tech, 1e20, b.dff.h_dff * b.interface_width * _WIRE_CAP, b.res_row,
-                                b.num_col, 0.0, rows, rows)
+    wl_rf = row_decoder_latency(b.wl_decoder, tech, fm.STEP_RAMP, b.dff.h_dff * b.interface_width * L.WIRE_CAP_PER_M,
+                                b.res_row, b.num_col, 0.0, rows, rows)
     half = 1 / clk / 2 * rows
     read_rf = wl_rf.read_latency + half
     write_rf = wl_rf.write_latency + half
@@ -214,7 +197,7 @@ def buffer_power(b: Buffer, tech, prm, num_access_bit_read, num_read, num_access
     iw = b.interface_width
     # ---- SRAM macro ----
     wl = row_decoder_power(b.wl_decoder, tech, prm, rows, rows)
-    c_pre = jnp.where(prm.synchronous != 0, 0.0, b.length_col * _WIRE_CAP)
+    c_pre = jnp.where(prm.synchronous != 0, 0.0, b.length_col * L.WIRE_CAP_PER_M)
     pre = precharger_power(b.precharger, tech, c_pre, rows, rows, iw, iw, 1.0)
     wd = sram_write_driver_power(b.sram_write_driver, tech, rows, iw, 1.0)
     sa = sense_amp_power(_idle_sense_amp(b), tech, rows, iw)

@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 import jax.numpy as jnp
 
-from dse.pytree import pytree_dataclass
+from dse.pytree import pytree_dataclass, replace
 from dse.tech import layout as L
 
 NONE, MAGIC, OVERRIDE = 0, 1, 2
@@ -98,9 +98,63 @@ def apply_layout(option: int, area, height, width, new_height=None, new_width=No
     return area, height, width
 
 
+def balanced_lines(n, extent, unit):
+    """``n`` units of size ``unit`` (m) in lines of length ``extent`` (m): (units per line, lines),
+    the units spread evenly over the lines needed (C int conversions, as the reference)."""
+    per = c_int(extent / unit)
+    lines = c_int(jnp.ceil(n / per))
+    return c_int(jnp.ceil(n / lines)), lines
+
+
+def lines_needed(n, extent, unit):
+    """Lines of length ``extent`` (m) that ``n`` units of size ``unit`` (m) fill, as many per line
+    as fit (at most ``n``)."""
+    return c_int(jnp.ceil(n / jnp.minimum(c_int(extent / unit), n)))
+
+
+def row_of_units(n, h_unit, w_unit, new_width=None, option: int = NONE):
+    """(height, width) in m of ``n`` units of ``h_unit`` x ``w_unit`` side by side, wrapped into as
+    many rows as a given ``new_width`` needs (NONE mode)."""
+    if fits(new_width, option):
+        nw = f64(new_width)
+        return lines_needed(n, nw, w_unit) * h_unit, nw + 0 * h_unit
+    return h_unit, n * w_unit
+
+
+def pass_gate_folds(width, cell_w):
+    """Folds of a pass gate drawn ``width`` (m) wide: one per half minimum cell width, less one."""
+    return c_int(width / (0.5 * cell_w)) - 1
+
+
+def spread(area, new_height=None, new_width=None):
+    """(height, width) of ``area`` laid out ``new_width`` wide, else ``new_height`` high (m)."""
+    if new_width is not None:
+        width = f64(new_width) + 0 * area
+        return area / width, width
+    height = f64(new_height) + 0 * area
+    return height, area / height
+
+
+def spread_to(area, new_height=None, new_width=None, option: int = NONE):
+    """(height, width) of ``area`` reshaped to the given width (else height) in NONE mode; zero
+    otherwise (the layout option then sets them)."""
+    if fits(new_width, option):
+        return spread(area, new_width=new_width)
+    if fits(new_height, option):
+        return spread(area, new_height=new_height)
+    return 0 * area, 0 * area
+
+
 def fits(given, option: int) -> bool:
     """Whether a target dimension drives the NONE-mode stacking (given and option is NONE)."""
     return given is not None and option == NONE
+
+
+def masked(block, use):
+    """``block`` (a laid-out state) with area, height and width zeroed where ``use`` is 0: a
+    circuit the configuration does not have (its sizing fields stay filled)."""
+    z = lambda v: jnp.where(use, v, 0.0)  # noqa: E731
+    return replace(block, area=z(block.area), height=z(block.height), width=z(block.width))
 
 
 def safe_div(a, b):
@@ -152,6 +206,13 @@ class Power:
     read_dynamic_energy: Any
     write_dynamic_energy: Any
     leakage: Any
+
+
+def clock_cycles(prm, t, clk_freq=None):
+    """Synchronous mode: a delay ``t`` (s) rounded up to whole cycles of ``clk_freq`` (Hz,
+    default ``prm.clk_freq``); asynchronous mode: ``t`` unchanged (s)."""
+    clk = prm.clk_freq if clk_freq is None else clk_freq
+    return jnp.where(prm.synchronous != 0, jnp.ceil(t * clk), t)
 
 
 def calibrated(prm, factor):

@@ -14,8 +14,8 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import (NONE, apply_layout, f64, fin_factor, fits, min_cell_height,
-                                      min_cell_width, std_height, c_int)
+from dse.circuits.cell_layout import (NONE, apply_layout, balanced_lines, c_int, f64, fin_factor, fits,
+                                      min_cell_height, min_cell_width, pass_gate_folds, std_height)
 from dse.circuits.cell_layout import Latency, Power
 from dse.pytree import pytree_dataclass, static_field
 from dse.tech import layout as L
@@ -73,17 +73,12 @@ def decoder_driver(tech, prm, num_output, num_load, res_mem_cell_on, *, mode: in
     cell_w = min_cell_width(tech)
     if fits(new_height, option):
         nh = f64(new_height)
-        per_col = c_int(nh / cell_h)
-        num_col_tg = c_int(jnp.ceil(num_output / per_col))
-        per_col = c_int(jnp.ceil(num_output / num_col_tg))
+        per_col, _ = balanced_lines(num_output, nh, cell_h)
         _, h_tg, w_tg = fm.gate_area(tech, L.INV, 1, w_tg_n, w_tg_p, nh / per_col)
     elif fits(new_width, option):
         nw = f64(new_width)
-        per_row = c_int(nw / cell_w)
-        num_row_tg = c_int(jnp.ceil(num_output / per_row))
-        per_row = c_int(jnp.ceil(num_output / num_row_tg))
-        num_fold = c_int((nw / per_row) / (0.5 * cell_w)) - 1
-        _, h_tg, w_tg = fm.pass_gate_area(tech, w_tg_n, w_tg_p, num_fold)
+        per_row, _ = balanced_lines(num_output, nw, cell_w)
+        _, h_tg, w_tg = fm.pass_gate_area(tech, w_tg_n, w_tg_p, pass_gate_folds(nw / per_row, cell_w))
     else:
         _, h_tg, w_tg = fm.gate_area(tech, L.INV, 1, w_tg_n, w_tg_p, cell_h)
     _, h_inv, w_inv = fm.gate_area(tech, L.INV, 1, w_inv_n, w_inv_p, cell_h)

@@ -14,13 +14,10 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import NONE, apply_layout, f64, fits, std_height, c_int
+from dse.circuits.cell_layout import NONE, apply_layout, f64, fits, lines_needed, std_height
 from dse.circuits.cell_layout import Latency, Power
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
-
-#: gate-capacitance factor and (N, P) fin-width tuning factors of the nanosheet special layout
-_GAA_TUNING = {2: (1.0 / 2.0, 4.5 / 15.0, 4.5 / 15.0), 1: (10.5 / 16.0, 4.5 / 10.0, 4.5 / 10.0)}
 
 
 @pytree_dataclass
@@ -44,27 +41,6 @@ class DFF:
     cap_inv_output: Any
 
 
-def special_layout_caps(tech, prm, gate_type, num_input, width_n, width_p, height, tuning, caps):
-    """Capacitances with the nanosheet special layout at 2 nm and 1 nm, ``caps`` elsewhere.
-
-    ``tuning`` maps the node (2 or 1) to (gate factor, N-fin factor, P-fin factor); returns
-    (cap_input, cap_output, used, gate_factor) where ``used`` marks the special layout.
-    """
-    cin, cout = caps
-    factor = jnp.ones_like(f64(cin))
-    used = jnp.zeros(jnp.shape(factor), bool)
-    node = f64(tech.technode)
-    special = prm.speciallayout != 0
-    for nm, (g, nt, pt) in tuning.items():
-        gin, gout = fm.gate_capacitance_gaa(tech, gate_type, num_input, width_n, width_p, height, g, nt, pt)
-        use = special & (node == nm)
-        cin = jnp.where(use, gin, cin)
-        cout = jnp.where(use, gout, cout)
-        factor = jnp.where(use, g, factor)
-        used = used | use
-    return cin, cout, used, factor
-
-
 def dff(tech, prm, num_dff, *, new_height=None, new_width=None, option: int = NONE) -> DFF:
     """Lay out ``num_dff`` flip-flops (traced count); ``new_height`` stacks them in columns,
     ``new_width`` in rows, neither puts them in one row."""
@@ -79,12 +55,10 @@ def dff(tech, prm, num_dff, *, new_height=None, new_width=None, option: int = NO
     h_dff, w_dff = h_inv, w_inv * 12
     if fits(new_height, option):
         nh = f64(new_height)
-        per_col = jnp.minimum(c_int(nh / h_dff), num_dff)
-        height, width = nh + 0 * w_dff, w_dff * c_int(jnp.ceil(num_dff / per_col))
+        height, width = nh + 0 * w_dff, w_dff * lines_needed(num_dff, nh, h_dff)
     elif fits(new_width, option):
         nw = f64(new_width)
-        per_row = jnp.minimum(c_int(nw / w_dff), num_dff)
-        height, width = h_dff * c_int(jnp.ceil(num_dff / per_row)), nw + 0 * h_dff
+        height, width = h_dff * lines_needed(num_dff, nw, w_dff), nw + 0 * h_dff
     else:
         height, width = h_dff, w_dff * num_dff
     area, height, width = apply_layout(option, height * width, height, width, new_height, new_width)
@@ -92,8 +66,8 @@ def dff(tech, prm, num_dff, *, new_height=None, new_width=None, option: int = NO
     # capacitances; the nanosheet special layout uses minimum-size P devices and tuned fins
     c_inv_in, c_inv_out = fm.gate_capacitance(tech, L.INV, 1, w_inv_n, w_inv_p, h_inv)
     _, c_tg_drain = fm.gate_capacitance(tech, L.INV, 1, w_tg_n, w_tg_p, h_inv)
-    c_inv_in, c_inv_out_s, special, g = special_layout_caps(
-        tech, prm, L.INV, 1, mn * F, mn * F, h_inv, _GAA_TUNING, (c_inv_in, c_inv_out))
+    c_inv_in, c_inv_out_s, special, g = fm.special_layout_caps(
+        tech, prm, L.INV, 1, mn * F, mn * F, h_inv, fm.GAA_INV_TUNING, (c_inv_in, c_inv_out))
     c_tg_drain = jnp.where(special, c_inv_out_s, c_tg_drain)
     return DFF(
         num_dff=num_dff, width_tg_n=w_tg_n, width_tg_p=w_tg_p, width_inv_n=w_inv_n, width_inv_p=w_inv_p,
@@ -132,9 +106,7 @@ def dff_power(d: DFF, tech, prm, num_read, num_dff_per_operation, validated, tem
     """
     vdd = tech.vdd
     v2 = vdd * vdd
-    node = f64(tech.technode)
-    special = prm.speciallayout != 0
-    scale = jnp.where(special & (node == 2.0), 1.0 / 2.0, jnp.where(special & (node == 1.0), 10.5 / 16.0, 1.0))
+    scale = fm.special_layout_factor(tech, prm)
     leak = fm.gate_leakage(tech, L.INV, 1, d.width_inv_n, d.width_inv_p, temperature)
     leakage = leak * vdd * 8 * d.num_dff * scale
     active = jnp.minimum(f64(num_dff_per_operation), d.num_dff)

@@ -89,6 +89,15 @@ def exact_div(a, b):
     return a / (b + a * 0.0)
 
 
+def log2_exact(x):
+    """Base-2 logarithm that is exact at powers of two (XLA's ``log2`` is not: log2(8) < 3).
+
+    Integer bit counts such as ``ceil(log2(n))`` depend on it.
+    """
+    m, e = jnp.frexp(jnp.asarray(x, jnp.float64))
+    return (e - 1).astype(jnp.float64) + jnp.log2(2.0 * m)
+
+
 def _c_int(x):
     """C's double-to-int conversion on x86: truncate; NaN/inf/out-of-range become INT_MIN."""
     ok = jnp.isfinite(x) & (jnp.abs(x) < 2.0 ** 31)
@@ -399,6 +408,47 @@ def gate_capacitance_gaa(tech: Tech, gate_type: int, num_input: int, width_n, wi
     return cap_input, cap_output
 
 
+#: nanosheet special layout (2 nm and 1 nm, ``speciallayout`` on): per node, the gate-capacitance
+#: factor and the N / P fin-width tuning of minimum inverters and of minimum 2-input NANDs
+GAA_INV_TUNING = {2: (1.0 / 2.0, 4.5 / 15.0, 4.5 / 15.0), 1: (10.5 / 16.0, 4.5 / 10.0, 4.5 / 10.0)}
+GAA_NAND_TUNING = {2: (1.0, 22.0 / 15.0, 8.0 / 15.0), 1: (1.0, 23.0 / 15.0, 7.0 / 15.0)}
+
+
+def special_layout_caps(tech, prm, gate_type, num_input, width_n, width_p, height, tuning, caps):
+    """Capacitances with the nanosheet special layout at 2 nm and 1 nm, ``caps`` elsewhere.
+
+    ``tuning`` maps the node (2 or 1) to (gate factor, N-fin factor, P-fin factor); returns
+    (cap_input, cap_output, used, gate_factor) where ``used`` marks the special layout.
+    """
+    cin, cout = caps
+    factor = jnp.ones_like(jnp.asarray(cin, jnp.float64))
+    used = jnp.zeros(jnp.shape(factor), bool)
+    node = jnp.asarray(tech.technode, jnp.float64)
+    special = prm.speciallayout != 0
+    for nm, (g, nt, pt) in tuning.items():
+        gin, gout = gate_capacitance_gaa(tech, gate_type, num_input, width_n, width_p, height, g, nt, pt)
+        use = special & (node == nm)
+        cin = jnp.where(use, gin, cin)
+        cout = jnp.where(use, gout, cout)
+        factor = jnp.where(use, g, factor)
+        used = used | use
+    return cin, cout, used, factor
+
+
+def special_layout(tech: Tech, prm):
+    """True where the nanosheet special layout applies (2 nm and 1 nm, ``speciallayout`` on)."""
+    return (jnp.asarray(tech.technode, jnp.float64) <= 2.0) & (prm.speciallayout != 0)
+
+
+def special_layout_factor(tech: Tech, prm):
+    """Gate factor of minimum inverters under the nanosheet special layout (:data:`GAA_INV_TUNING`;
+    1 elsewhere): it also scales their leakage."""
+    node = jnp.asarray(tech.technode, jnp.float64)
+    special = prm.speciallayout != 0
+    (g2, _, _), (g1, _, _) = GAA_INV_TUNING[2], GAA_INV_TUNING[1]
+    return jnp.where(special & (node == 2.0), g2, jnp.where(special & (node == 1.0), g1, 1.0))
+
+
 @shared
 def drain_cap(tech: Tech, width, mos_type: int, height_region):
     """Drain capacitance (F) of a single NMOS or PMOS of ``width`` (m) in a cell of ``height_region``."""
@@ -488,6 +538,24 @@ def horowitz(tr, beta, ramp_input):
     return delay, exact_div(1 - vs, delay)
 
 
+#: input slope (1/s) of an ideal step: the Horowitz delay of a stage driven by one
+STEP_RAMP = 1e20
+#: Elmore coefficients of a lumped (ln 2) and of a distributed (0.38) RC delay
+LUMPED_RC, DISTRIBUTED_RC = 0.69, 0.38
+
+
+def line_delay(r_drive, c_drive, unit_cap, unit_res, cells):
+    """Elmore delay (s) of a driver (on-resistance ``r_drive``, own output capacitance ``c_drive``)
+    charging ``cells`` cells of a distributed line (``unit_cap`` F and ``unit_res`` ohm per cell)."""
+    return (r_drive * c_drive * LUMPED_RC
+            + unit_cap * cells * (LUMPED_RC * r_drive + DISTRIBUTED_RC * unit_res * cells))
+
+
+def line_load_delay(r_drive, unit_cap, cells, c_load):
+    """What a load ``c_load`` (F) at the far end adds to :func:`line_delay` (s)."""
+    return (unit_cap * cells * LUMPED_RC + LUMPED_RC * r_drive) * c_load
+
+
 # ----------------------------------------------------------------------------------------------
 # pass gates, sizing
 # ----------------------------------------------------------------------------------------------
@@ -567,8 +635,3 @@ def enlarge_size(tech: Tech, width_n, width_p, height_region):
     new_n = jnp.where(planar, pl_n, jnp.where(finfet, ff_n, ga_n))
     new_p = jnp.where(planar, pl_p, jnp.where(finfet, ff_p, ga_p))
     return new_n, new_p
-
-
-def nonlinear_resistance(r, nl, v_write, v_read, v):
-    """Resistance (ohm) at bias ``v`` of a cell with resistance ``r`` at ``v_read`` and I-V nonlinearity ``nl``."""
-    return exact_div(r * v, v_read) * nl ** exact_div(v_read - v, v_write / 2)

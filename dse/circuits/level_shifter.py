@@ -3,7 +3,8 @@
 Three stages (low-voltage input, cross-coupled latch, high-voltage pull-up) with fixed
 multiples of the minimum device width. With the calibration factors (``validated``) the
 devices are doubled, the cells made 2.5 times taller, the latch and pull-up treated as IO
-transistors (2.5 times wider) and the total multiplied by ``alpha`` for wiring.
+transistors (2.5 times wider) and the total multiplied by ``alpha`` for wiring. Only its area
+counts: the reference's read flow never switches it (its write path is disabled).
 Manual: "Level shifter" (eNVM peripheral circuits).
 
 Units: m, m^2, F.
@@ -15,8 +16,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import NONE, apply_layout, f64, std_height
-from dse.circuits.cell_layout import Latency, Power
+from dse.circuits.cell_layout import NONE, apply_layout, f64, spread_to, std_height
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -66,14 +66,7 @@ def level_shifter(tech, prm, num_output, *, new_height=None, new_width=None, opt
     h_low = jnp.where(validated, h_lo_v, h_lo)
     h_high = jnp.where(validated, h_hi_v, h_hi)
 
-    if new_width is not None and option == NONE:
-        width = f64(new_width) + 0 * area
-        height = area / width
-    elif new_height is not None and option == NONE:
-        height = f64(new_height) + 0 * area
-        width = area / height
-    else:
-        height = width = 0 * area
+    height, width = spread_to(area, new_height, new_width, option)
     area, height, width = apply_layout(option, area, height, width, new_height, new_width)
 
     _, c_low = fm.gate_capacitance(tech, L.INV, 1, w_n * _LOW[0], w_p * _LOW[1], h_low)
@@ -82,30 +75,3 @@ def level_shifter(tech, prm, num_output, *, new_height=None, new_width=None, opt
                         height=height, width=width, cap_mid_gate_n=fm.gate_cap(tech, w_n * _LATCH[0]),
                         cap_low_drain=c_low, cap_high_drain=c_high)
 
-
-# ----------------------------------------------------------------------------------------------
-# latency, energy, leakage
-# ----------------------------------------------------------------------------------------------
-def level_shifter_latency(s: LevelShifter, tech, cap_load, num_read, num_write, temperature=300) -> Latency:
-    """Delay (s) of ``num_read`` / ``num_write`` shifts: the low-voltage pull-up (20x P) charging
-    the latch, then the high-voltage pull-up (82x P) charging ``cap_load`` (F); both with ideal
-    input slopes. The subarray's write path that would call it is disabled in the reference.
-    Manual: "Level shifter"."""
-    r1 = fm.on_resistance(tech, s.width_p * 20, L.PMOS, temperature)
-    t1, _ = fm.horowitz(r1 * (s.cap_low_drain + s.cap_mid_gate_n * 2), 0.0, 1e20)
-    r2 = fm.on_resistance(tech, s.width_p * 82, L.PMOS, temperature)
-    t2, ramp = fm.horowitz(r2 * (cap_load + s.cap_high_drain), 0.0, 1e20)
-    t = t1 + t2
-    return Latency(read_latency=t * num_read, write_latency=t * num_write, ramp_output=ramp)
-
-
-def level_shifter_power(s: LevelShifter, tech, cell, cap_load, num_read, num_write, activity_row_read) -> Power:
-    """Energy (J) of ``num_read`` reads (only the low-voltage side of the selected
-    ``num_output * activity_row_read`` shifters switches) and ``num_write`` writes (the
-    high-voltage side charges ``cap_load`` (F) twice at the write voltage); no leakage.
-    Manual: "Level shifter"."""
-    v2 = tech.vdd * tech.vdd
-    low = (s.cap_low_drain + s.cap_mid_gate_n * 2) * v2
-    read = low * s.num_output * activity_row_read * num_read
-    write = (low + (cap_load + s.cap_high_drain) * 2 * cell.write_voltage * cell.write_voltage) * num_write
-    return Power(read_dynamic_energy=read, write_dynamic_energy=write, leakage=jnp.zeros_like(read))

@@ -14,9 +14,8 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import Latency, Power, calibrated, f64, std_height
+from dse.circuits.cell_layout import Latency, Power, calibrated, clock_cycles, f64, std_height
 from dse.circuits.comparator import Comparator, comparator, comparator_latency, comparator_power
-from dse.interconnect import clock_cycles
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -121,9 +120,9 @@ def max_pooling_latency(mp: MaxPooling, tech, prm, ramp_input, cap_load, num_rea
     comp = comparator_latency(mp.comparator, tech, prm, ramp_input, mp.cap_inv_output * 2, 1.0)
     delay = comp.read_latency * mp.num_bit / 2
     r_nor = fm.on_resistance(tech, mp.width_nor2_n, L.NMOS, t) * 2
-    d_nor, _ = fm.horowitz(r_nor * (mp.cap_inv_input * 2 + mp.num_bit * mp.cap_inv_output), 0.0, 1e20)
+    d_nor, _ = fm.horowitz(r_nor * (mp.cap_inv_input * 2 + mp.num_bit * mp.cap_inv_output), 0.0, fm.STEP_RAMP)
     r_inv = fm.on_resistance(tech, mp.width_inv_n, L.NMOS, t) * 2
-    d_inv, ramp_inv = fm.horowitz(r_inv * (mp.cap_inv_input + mp.cap_nor2_output), 0.0, 1e20)
+    d_inv, ramp_inv = fm.horowitz(r_inv * (mp.cap_inv_input + mp.cap_nor2_output), 0.0, fm.STEP_RAMP)
     # the transmission gate is modelled as the inverter's NMOS
     d_tg, ramp = fm.horowitz(r_inv * (mp.cap_inv_input * 2 + cap_load), 0.0, ramp_inv)
     delay = delay + d_nor + d_inv + d_tg

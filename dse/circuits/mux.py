@@ -15,7 +15,8 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import NONE, apply_layout, f64, fits, min_cell_width, std_height, c_int
+from dse.circuits.cell_layout import (NONE, apply_layout, balanced_lines, f64, fits, lines_needed, min_cell_width,
+                                      pass_gate_folds, std_height)
 from dse.circuits.switch_matrix import size_pass_gate
 from dse.circuits.cell_layout import Latency, Power
 from dse.pytree import pytree_dataclass, static_field
@@ -63,10 +64,9 @@ def mux(tech, prm, num_input, num_selection, res_tg, *, fpga: bool = False, new_
         _, h_tg, w_tg = fm.gate_area(tech, L.INV, 1, w_tg_n, w_tg_p, std_height(tech))
         if fits(new_width, option):
             nw = f64(new_width)
-            per_row = jnp.minimum(c_int(nw / w_tg), num_tg)
             # a gate wider than the given width is an error in the reference: nothing is laid out
             ok = ~(nw < w_tg)
-            height = jnp.where(ok, h_tg * c_int(jnp.ceil(num_tg / per_row)), 0.0)
+            height = jnp.where(ok, h_tg * lines_needed(num_tg, nw, w_tg), 0.0)
             width = jnp.where(ok, nw, 0.0)
         else:
             height, width = h_tg, w_tg * num_tg
@@ -74,11 +74,8 @@ def mux(tech, prm, num_input, num_selection, res_tg, *, fpga: bool = False, new_
         if fits(new_width, option):
             nw = f64(new_width)
             cell_w = min_cell_width(tech)
-            per_row = c_int(nw / cell_w)
-            num_row_tg = c_int(jnp.ceil(num_tg / per_row))
-            per_row = c_int(jnp.ceil(num_tg / num_row_tg))
-            num_fold = c_int((nw / per_row) / (0.5 * cell_w)) - 1
-            _, h_tg, w_tg = fm.pass_gate_area(tech, w_tg_n, w_tg_p, num_fold)
+            per_row, num_row_tg = balanced_lines(num_tg, nw, cell_w)
+            _, h_tg, w_tg = fm.pass_gate_area(tech, w_tg_n, w_tg_p, pass_gate_folds(nw / per_row, cell_w))
             height, width = h_tg * num_row_tg, nw + 0 * h_tg
         else:
             _, h_tg, w_tg = fm.pass_gate_area(tech, w_tg_n, w_tg_p, 1)

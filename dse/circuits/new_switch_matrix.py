@@ -7,36 +7,17 @@ Units: m, m^2, ohm, F.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import NONE, apply_layout, f64, fits, min_cell_height, c_int
-from dse.circuits.dff import DFF, dff as make_dff
-from dse.circuits.cell_layout import Latency, Power
+from dse.circuits.cell_layout import NONE, Latency, Power, apply_layout, f64
 from dse.circuits.dff import dff_latency, dff_power
-from dse.pytree import pytree_dataclass
+from dse.circuits.switch_matrix import SwitchMatrix, gates_beside_flip_flops
 from dse.tech import layout as L
 
 
-@pytree_dataclass
-class NewSwitchMatrix:
-    """State of the parallel-read word-line switch matrix after sizing and layout (SI units)."""
-
-    num_output: Any
-    width_tg_n: Any
-    width_tg_p: Any
-    res_tg: Any                  # ohm
-    h_tg: Any
-    w_tg: Any
-    area: Any
-    height: Any
-    width: Any
-    cap_tg_gate_n: Any
-    cap_tg_gate_p: Any
-    cap_tg_drain: Any
-    dff: DFF
+#: the parallel-read word-line switch matrix has the state of :class:`SwitchMatrix` (row mode)
+NewSwitchMatrix = SwitchMatrix
 
 
 def new_switch_matrix(tech, prm, num_output, *, new_height=None, new_width=None,
@@ -50,27 +31,15 @@ def new_switch_matrix(tech, prm, num_output, *, new_height=None, new_width=None,
     res = 1 / (1 / fm.on_resistance_normal(tech, w_tg_n, L.NMOS)
                + 1 / fm.on_resistance_normal(tech, w_tg_p, L.NMOS))
 
-    cell_h = min_cell_height(tech)
-    if fits(new_height, option):
-        nh = f64(new_height)
-        per_col = c_int(nh / cell_h)
-        num_col_tg = c_int(jnp.ceil(num_output / per_col))
-        per_col = c_int(jnp.ceil(num_output / num_col_tg))
-        _, h_tg, w_tg = fm.gate_area(tech, L.INV, 1, w_tg_n, w_tg_p, nh / per_col)
-        d = make_dff(tech, prm, num_output, new_height=nh)
-        height, width = nh + 0 * w_tg, (w_tg * 4) * num_col_tg + d.width
-    else:
-        _, h_tg, w_tg = fm.gate_area(tech, L.INV, 1, w_tg_n, w_tg_p, cell_h)
-        height = h_tg * num_output
-        d = make_dff(tech, prm, num_output, new_height=height)
-        width = (w_tg * 4) + d.width
+    h_tg, w_tg, d, height, width = gates_beside_flip_flops(tech, prm, num_output, w_tg_n, w_tg_p, 4, new_height,
+                                                           option)
     area, height, width = apply_layout(option, height * width, height, width, new_height, new_width)
 
     _, c_tg_drain = fm.gate_capacitance(tech, L.INV, 1, w_tg_n, w_tg_p, h_tg)
-    return NewSwitchMatrix(
+    return SwitchMatrix(
         num_output=num_output, width_tg_n=w_tg_n, width_tg_p=w_tg_p, res_tg=res, h_tg=h_tg, w_tg=w_tg,
         area=area, height=height, width=width, cap_tg_gate_n=fm.gate_cap(tech, w_tg_n),
-        cap_tg_gate_p=fm.gate_cap(tech, w_tg_p), cap_tg_drain=c_tg_drain, dff=d,
+        cap_tg_gate_p=fm.gate_cap(tech, w_tg_p), cap_tg_drain=c_tg_drain, dff=d, mode=L.ROW_MODE,
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import NONE, apply_layout, f64, fits, std_height, c_int
+from dse.circuits.cell_layout import NONE, apply_layout, f64, row_of_units, std_height
 from dse.circuits.cell_layout import Latency, Power
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
@@ -45,12 +45,7 @@ def precharger(tech, num_col, res_load, *, new_height=None, new_width=None, opti
     _, h_eq, wd_eq = fm.gate_area(tech, L.INV, 1, 0.0 * F, w_eq, hstd)
     h_unit = h_pre * 2 + h_eq
     w_unit = jnp.maximum(wd_pre, wd_eq)
-    if fits(new_width, option):
-        nw = f64(new_width)
-        per_row = jnp.minimum(c_int(nw / w_unit), num_col)
-        height, width = c_int(jnp.ceil(num_col / per_row)) * h_unit, nw + 0 * h_unit
-    else:
-        height, width = h_unit, num_col * w_unit
+    height, width = row_of_units(num_col, h_unit, w_unit, new_width, option)
     area, height, width = apply_layout(option, height * width, height, width, new_height, new_width)
 
     c_out = fm.drain_cap(tech, w_pre, L.PMOS, h_pre) + fm.drain_cap(tech, w_eq, L.PMOS, h_eq)
@@ -73,7 +68,7 @@ def precharger_latency(p: Precharger, tech, ramp_input, cap_load, num_read, num_
     del ramp_input
     r = fm.on_resistance(tech, p.width_pmos_bitline_precharger, L.PMOS, temperature)
     tau = r * (cap_load + p.cap_output_bitline_precharger) + p.res_load * cap_load / 2
-    t, ramp = fm.horowitz(tau, 0.0, 1e20)
+    t, ramp = fm.horowitz(tau, 0.0, fm.STEP_RAMP)
     return Latency(read_latency=t * num_read, write_latency=t * num_write, ramp_output=ramp)
 
 

@@ -15,8 +15,8 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import (NONE, REGULAR_ROW, Latency, Power, apply_layout, calibrated, f64, fits,
-                                      metal_pitches, safe_div, std_height, c_int)
+from dse.circuits.cell_layout import (NONE, REGULAR_ROW, Latency, Power, apply_layout, c_int, calibrated, f64, fits,
+                                      lines_needed, metal_pitches, safe_div, std_height)
 from dse.pytree import pytree_dataclass, static_field
 from dse.tech import layout as L
 
@@ -64,6 +64,12 @@ class RowDecoder:
     mode: int = static_field(default=REGULAR_ROW)
     mux: bool = static_field(default=False)
     parallel: bool = static_field(default=False)
+
+
+def _lines(n, extent, unit):
+    """:func:`lines_needed`, 0 where not one unit fits (or there are none)."""
+    per = jnp.minimum(c_int(extent / unit), n)
+    return jnp.where(per > 0, c_int(jnp.ceil(safe_div(n, per))), 0.0)
 
 
 def _nor(tech, num_inputs, width_n, width_p, height_region, what):
@@ -125,10 +131,8 @@ def row_decoder(tech, prm, num_addr_row, *, mode: int = REGULAR_ROW, mux: bool =
     if mode == REGULAR_ROW:
         if fits(new_height, option):
             nh = f64(new_height)
-            nor_per_col = jnp.minimum(c_int(nh / h_nor), num_nor)
-            num_col_nor = jnp.where(nor_per_col > 0, c_int(jnp.ceil(safe_div(num_nor, nor_per_col))), 0.0)
-            nand_per_col = jnp.minimum(c_int(nh / h_nand), num_nand)
-            num_col_nand = jnp.where(nand_per_col > 0, c_int(jnp.ceil(safe_div(num_nand, nand_per_col))), 0.0)
+            num_col_nor = _lines(num_nor, nh, h_nor)
+            num_col_nand = _lines(num_nand, nh, h_nand)
             # the reference tests the (still zero) column count of the inverters, so they add no width
             num_col_inv = 0.0
             height = nh + 0 * h_inv
@@ -140,12 +144,9 @@ def row_decoder(tech, prm, num_addr_row, *, mode: int = REGULAR_ROW, mux: bool =
     else:
         if fits(new_width, option):
             nw = f64(new_width)
-            nor_per_row = jnp.minimum(c_int(nw / w_nor), num_nor)
-            num_row_nor = jnp.where(nor_per_row > 0, c_int(jnp.ceil(safe_div(num_nor, nor_per_row))), 0.0)
-            nand_per_row = jnp.minimum(c_int(nw / w_nand), num_nand)
-            num_row_nand = jnp.where(nand_per_row > 0, c_int(jnp.ceil(safe_div(num_nand, nand_per_row))), 0.0)
-            inv_per_row = jnp.minimum(c_int(nw / w_inv), num_inv)
-            num_row_inv = c_int(jnp.ceil(num_inv / inv_per_row))
+            num_row_nor = _lines(num_nor, nw, w_nor)
+            num_row_nand = _lines(num_nand, nw, w_nand)
+            num_row_inv = lines_needed(num_inv, nw, w_inv)
             width = nw + 0 * w_inv
             height = (h_inv * num_row_inv + h_nand * num_row_nand + m2 * num_metal * F + h_nor * num_row_nor
                       + out_stage_h * num_row_nor)
@@ -206,10 +207,10 @@ def row_decoder_latency(d: RowDecoder, tech, ramp_input, cap_load1, cap_load2, r
     t_inv, ramp_inv = fm.horowitz(tr, 0.0, ramp_input)
     tr = r_nand * 2 * (d.cap_nand_output + jnp.where(has_nor, d.cap_nor_input * d.num_nor / 4, cap_load1))
     t_nand, ramp_nand = fm.horowitz(tr, 0.0, ramp_inv)
-    ramp_nand = jnp.where(has_nand, ramp_nand, 1e20)
+    ramp_nand = jnp.where(has_nand, ramp_nand, fm.STEP_RAMP)
     tr = r_nor * (d.cap_nor_output + (d.cap_nand_input if d.mux else d.cap_inv_input))
     t_nor, ramp_nor = fm.horowitz(tr, 0.0, ramp_nand)
-    ramp_nor = jnp.where(has_nor, ramp_nor, 1e20)
+    ramp_nor = jnp.where(has_nor, ramp_nor, fm.STEP_RAMP)
     delay = t_inv + jnp.where(has_nand, t_nand, zero) + jnp.where(has_nor, t_nor, zero)
     # slope at the end of the predecoding chain (the output stages below overwrite it)
     if d.mux:

@@ -14,8 +14,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import NONE, apply_layout, f64, fin_factor
-from dse.circuits.cell_layout import Latency, Power
+from dse.circuits.cell_layout import NONE, Latency, Power, apply_layout, f64, fin_factor, spread_to
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -47,13 +46,7 @@ def sense_amp(tech, num_col, pitch_sense_amp, sense_voltage=0.1, *, current_sens
     area_n, _, _ = fm.gate_area(tech, L.INV, 1, k * L.W_SENSE_N * F, 0.0 * F, pitch)
     area_en, _, _ = fm.gate_area(tech, L.INV, 1, k * L.W_SENSE_EN * F, 0.0 * F, pitch)
     area = (area_p * 2 + area_n * 2 + area_iso + area_en) * f64(num_col)
-    height = width = 0.0 * area
-    if new_width is not None and option == NONE:
-        width = f64(new_width) + 0 * area
-        height = area / width
-    elif new_height is not None and option == NONE:
-        height = f64(new_height) + 0 * area
-        width = area / height
+    height, width = spread_to(area, new_height, new_width, option)
     area, height, width = apply_layout(option, area, height, width, new_height, new_width)
 
     cap = (fm.gate_cap(tech, k * (L.W_SENSE_P + L.W_SENSE_N) * F)

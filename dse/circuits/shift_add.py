@@ -15,7 +15,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.adder import adder as make_adder, special_layout
+from dse.circuits.adder import adder as make_adder
 from dse.circuits.cell_layout import NONE, apply_layout, f64, std_height
 from dse.circuits.dff import DFF, dff as make_dff
 from dse.circuits.adder import adder_latency, adder_power
@@ -69,7 +69,7 @@ def shift_add(tech, prm, num_unit, num_adder_bit, num_read_pulse, *, spiking: bo
     _, h_inv, w_inv = fm.gate_area(tech, L.INV, 1, w_inv_n, w_inv_p, hstd)
     _, _, w_nand_r = fm.gate_area(tech, L.NAND, 2, w_nand_n, w_nand_p, hstd)
     _, _, w_nand_s = fm.gate_area(tech, L.NAND, 2, w_nand_n / 2.0, w_nand_p, hstd)
-    w_nand = jnp.where(special_layout(tech, prm), w_nand_s, w_nand_r)
+    w_nand = jnp.where(fm.special_layout(tech, prm), w_nand_s, w_nand_r)
 
     add = None
     if new_width is not None and option == NONE:
@@ -115,7 +115,7 @@ def shift_add_latency(s: ShiftAdd, tech, prm, cell, num_read, temperature=300):
         cycles = bits_per_dff * num_read
         add_lat = jnp.zeros_like(step)
     else:
-        add_lat = adder_latency(s.adder, tech, prm, 1e20, s.dff.cap_tg_drain, 1.0, temperature).read_latency
+        add_lat = adder_latency(s.adder, tech, prm, fm.STEP_RAMP, s.dff.cap_tg_drain, 1.0, temperature).read_latency
         step = add_lat + dff_latency(s.dff, prm, 1.0).read_latency
         cycles = num_read
     hidden = jnp.where(step > cell.read_pulse_width, (step - cell.read_pulse_width) * (num_read - 1), 0.0)

@@ -16,10 +16,9 @@ import jax.numpy as jnp
 
 from dse.circuits import formula as fm
 from dse.circuits.buffer import sram_cell_parasitics
-from dse.circuits.cell_layout import REGULAR_ROW, Latency, Power, f64, std_height
+from dse.circuits.cell_layout import REGULAR_ROW, Latency, Power, clock_cycles, f64, spread, std_height
 from dse.circuits.row_decoder import RowDecoder, row_decoder, row_decoder_latency, row_decoder_power
 from dse.circuits.sense_amp import SenseAmp, sense_amp, sense_amp_latency, sense_amp_power
-from dse.interconnect import clock_cycles
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
@@ -76,12 +75,7 @@ def sigmoid(tech, prm, cell, num_y_bit, num_entry, num_function, *, new_height=N
     sa = sense_amp(tech, n_y, w_unit / n_y, cell.min_sense_voltage)
     area_unit = h_unit * w_unit * n_e + dec.area + sa.area
     area = area_unit * n_f
-    if new_width is not None:
-        width = f64(new_width) + 0 * area
-        height = area / width
-    else:
-        height = f64(new_height) + 0 * area
-        width = area / height
+    height, width = spread(area, new_height, new_width)
     return Sigmoid(num_y_bit=n_y, num_entry=n_e, num_function=n_f, h_unit=h_unit, w_unit=w_unit,
                    cap_row1=cap_row1, cap_col=cap_col, res_row=res_row, res_col=res_col,
                    res_cell_access=res_cell_access, cap_cell_access=cap_cell_access, cap_sram_cell=cap_sram_cell,
@@ -94,7 +88,8 @@ def sigmoid_latency(sg: Sigmoid, tech, prm, num_read, *, clk_freq=None) -> Laten
     plus sensing; the bit-line delay is not counted. Synchronous mode: one look-up in whole
     cycles of ``clk_freq`` (default ``prm.clk_freq``), times ``num_read``; asynchronous: s.
     Manual: "Activation (sigmoid)"."""
-    wl = row_decoder_latency(sg.wl_decoder, tech, 1e20, 0.0, sg.cap_sram_cell, sg.res_row, sg.num_y_bit, 1.0, 1.0)
+    wl = row_decoder_latency(sg.wl_decoder, tech, fm.STEP_RAMP, 0.0, sg.cap_sram_cell, sg.res_row, sg.num_y_bit, 1.0,
+                             1.0)
     sa = sense_amp_latency(sg.sense_amp, tech, 1.0)
     t = clock_cycles(prm, wl.read_latency + sa.read_latency, clk_freq)
     lat = t * num_read

@@ -13,7 +13,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import NONE, apply_layout, f64, fits, std_height, c_int
+from dse.circuits.cell_layout import NONE, apply_layout, f64, row_of_units, std_height
 from dse.circuits.cell_layout import Latency, Power
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
@@ -41,12 +41,7 @@ def sram_write_driver(tech, num_col, *, new_height=None, new_width=None, option:
     w_n, w_p = fm.enlarge_size(tech, L.MIN_NMOS_SIZE * F, tech.pn_size_ratio * L.MIN_NMOS_SIZE * F, hstd)
     _, h_inv, w_inv = fm.gate_area(tech, L.INV, 1, w_n, w_p, hstd)
     h_unit, w_unit = h_inv * 3, w_inv
-    if fits(new_width, option):
-        nw = f64(new_width)
-        per_row = jnp.minimum(c_int(nw / w_unit), num_col)
-        height, width = c_int(jnp.ceil(num_col / per_row)) * h_unit, nw + 0 * h_unit
-    else:
-        height, width = h_unit, num_col * w_unit
+    height, width = row_of_units(num_col, h_unit, w_unit, new_width, option)
     area, height, width = apply_layout(option, height * width, height, width, new_height, new_width)
 
     c_in, c_out = fm.gate_capacitance(tech, L.INV, 1, w_n, w_p, h_inv)

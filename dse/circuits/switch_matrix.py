@@ -14,11 +14,10 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import (NONE, apply_layout, f64, fin_factor, fits, is_finfet_or_gaa,
-                                      min_cell_height, min_cell_width, c_int)
-from dse.circuits.dff import DFF, dff as make_dff
+from dse.circuits.cell_layout import (NONE, apply_layout, balanced_lines, f64, fin_factor, fits, is_finfet_or_gaa,
+                                      min_cell_height, min_cell_width, pass_gate_folds)
 from dse.circuits.cell_layout import Latency, Power
-from dse.circuits.dff import dff_latency, dff_power
+from dse.circuits.dff import DFF, dff as make_dff, dff_latency, dff_power
 from dse.pytree import pytree_dataclass, static_field
 from dse.tech import layout as L
 
@@ -59,6 +58,25 @@ def size_pass_gate(tech, prm, res_target, linear_ratio):
     return w_n, w_p
 
 
+def gates_beside_flip_flops(tech, prm, num_output, w_n, w_p, gates: int, new_height, option: int):
+    """Row layout of the word-line switch matrices: per line ``gates`` transmission gates, in as
+    many columns as ``new_height`` needs, beside a column of scan flip-flops.
+
+    Returns (gate height, gate width, the flip-flops' state, height, width) in m.
+    """
+    cell_h = min_cell_height(tech)
+    if fits(new_height, option):
+        nh = f64(new_height)
+        per_col, cols = balanced_lines(num_output, nh, cell_h)
+        _, h_tg, w_tg = fm.gate_area(tech, L.INV, 1, w_n, w_p, nh / per_col)
+        d = make_dff(tech, prm, num_output, new_height=nh)
+        return h_tg, w_tg, d, nh + 0 * w_tg, (w_tg * gates) * cols + d.width
+    _, h_tg, w_tg = fm.gate_area(tech, L.INV, 1, w_n, w_p, cell_h)
+    height = h_tg * num_output
+    d = make_dff(tech, prm, num_output, new_height=height)
+    return h_tg, w_tg, d, height, (w_tg * gates) + d.width
+
+
 def switch_matrix(tech, prm, num_output, res_tg, *, mode: int = L.ROW_MODE, new_height=None, new_width=None,
                   option: int = NONE) -> SwitchMatrix:
     """Size and lay out a switch matrix of ``num_output`` lines; ``res_tg`` (ohm) is the target
@@ -70,30 +88,14 @@ def switch_matrix(tech, prm, num_output, res_tg, *, mode: int = L.ROW_MODE, new_
                + 1 / fm.on_resistance_normal(tech, w_tg_p, L.PMOS))
 
     if mode == L.ROW_MODE:
-        cell_h = min_cell_height(tech)
-        if fits(new_height, option):
-            nh = f64(new_height)
-            per_col = c_int(nh / cell_h)
-            num_col_pair = c_int(jnp.ceil(num_output / per_col))
-            per_col = c_int(jnp.ceil(num_output / num_col_pair))
-            _, h_tg, w_tg = fm.gate_area(tech, L.INV, 1, w_tg_n, w_tg_p, nh / per_col)
-            d = make_dff(tech, prm, num_output, new_height=nh)
-            height, width = nh + 0 * w_tg, (w_tg * 2) * num_col_pair + d.width
-        else:
-            _, h_tg, w_tg = fm.gate_area(tech, L.INV, 1, w_tg_n, w_tg_p, cell_h)
-            height = h_tg * num_output
-            d = make_dff(tech, prm, num_output, new_height=height)
-            width = (w_tg * 2) + d.width
+        h_tg, w_tg, d, height, width = gates_beside_flip_flops(tech, prm, num_output, w_tg_n, w_tg_p, 2,
+                                                               new_height, option)
     else:
         if fits(new_width, option):
             nw = f64(new_width)
             cell_w = min_cell_width(tech)
-            per_row = c_int(nw / (cell_w * 2))
-            num_row_pair = c_int(jnp.ceil(num_output / per_row))
-            per_row = c_int(jnp.ceil(num_output / num_row_pair))
-            tg_width = nw / per_row / 2
-            num_fold = c_int(tg_width / (0.5 * cell_w)) - 1
-            _, h_tg, w_tg = fm.pass_gate_area(tech, w_tg_n, w_tg_p, num_fold)
+            per_row, num_row_pair = balanced_lines(num_output, nw, cell_w * 2)
+            _, h_tg, w_tg = fm.pass_gate_area(tech, w_tg_n, w_tg_p, pass_gate_folds(nw / per_row / 2, cell_w))
             d = make_dff(tech, prm, num_output, new_width=nw)
             height, width = h_tg * num_row_pair + d.height, nw + 0 * h_tg
         else:
@@ -130,8 +132,8 @@ def switch_matrix_latency(m: SwitchMatrix, tech, prm, ramp_input, num_read, num_
     cols = prm.num_col_sub_array if num_col is None else num_col
     cap_out = m.cap_tg_drain * 2 + m.cap_tg_gate_n * 0.5 + m.cap_tg_gate_p * 0.5
     sections = cols / (prm.buffernumber + 1)
-    tr = m.res_tg * cap_out * 0.69 + unit_cap * sections * (0.69 * m.res_tg + 0.38 * unit_res * sections)
-    tr = tr + jnp.where(prm.buffernumber == 0, 0.0, (unit_cap * sections * 0.69 + 0.69 * m.res_tg) * drive_cap_in)
+    tr = fm.line_delay(m.res_tg, cap_out, unit_cap, unit_res, sections)
+    tr = tr + jnp.where(prm.buffernumber == 0, 0.0, fm.line_load_delay(m.res_tg, unit_cap, sections, drive_cap_in))
     reg = dff_latency(m.dff, prm, num_read)
     t_write, ramp = fm.horowitz(tr, 0.0, ramp_input)
     return Latency(read_latency=tr * num_read, write_latency=t_write * num_write + reg.read_latency,

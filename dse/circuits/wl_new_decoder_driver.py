@@ -114,7 +114,7 @@ def wl_new_decoder_driver_latency(d: WLNewDecoderDriver, tech, ramp_input, cap_l
     r_p = fm.on_resistance_normal(tech, d.width_tg_p, L.PMOS, temperature) * L.LINEAR_REGION_RATIO
     res_tg = 1 / (1 / r_n + 1 / r_p)
     tr = res_tg * (2 * d.cap_tg_drain + cap_load) + res_load * cap_load / 2
-    t4, ramp = fm.horowitz(tr, 0.0, 1e20)
+    t4, ramp = fm.horowitz(tr, 0.0, fm.STEP_RAMP)
     t = t1 + t2 + t3 + t4
     return Latency(read_latency=t * num_read, write_latency=t * num_write, ramp_output=ramp)
 

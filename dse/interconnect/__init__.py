@@ -15,12 +15,12 @@ import jax
 import jax.numpy as jnp
 
 from dse.circuits import formula as fm
-from dse.circuits.cell_layout import f64, std_height
+from dse.circuits.cell_layout import clock_cycles, f64, std_height  # noqa: F401  (clock_cycles re-exported)
 from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
 #: wire capacitance per unit length used by every bus model, 0.2 fF/um (F/m)
-UNIT_LENGTH_WIRE_CAP = 0.2e-15 / 1e-6
+UNIT_LENGTH_WIRE_CAP = L.WIRE_CAP_PER_M
 
 #: repeater-relaxation rules: halve the size each step (H-tree, X-Y bus) or shrink it by one
 HALVE, DECREMENT = 0, 1
@@ -176,13 +176,6 @@ class WirePower:
 
     read_dynamic_energy: Any
     leakage: Any
-
-
-def clock_cycles(prm, t, clk_freq=None):
-    """Synchronous mode: a delay ``t`` (s) rounded up to whole cycles of ``clk_freq`` (Hz,
-    default ``prm.clk_freq``); asynchronous mode: ``t`` unchanged (s)."""
-    clk = prm.clk_freq if clk_freq is None else clk_freq
-    return jnp.where(prm.synchronous != 0, jnp.ceil(t * clk), t)
 
 
 def unit_latency_wire(rw, cw, dist):

@@ -43,6 +43,8 @@ LINEAR_REGION_RATIO = 0.20
 HEIGHT_WIDTH_RATIO_LIMIT = 5.0
 RATIO_READ_THRESHOLD_VS_VOLTAGE = 0.2
 ROW_MODE, COL_MODE = 0, 1
+#: wire capacitance per unit length (F/m): 0.2 fF/um, every on-chip wire
+WIRE_CAP_PER_M = 0.2e-15 / 1e-6
 
 _nan = np.nan
 # per-node values for 14, 10, 7, 5, 3, 2, 1 nm; planar nodes (130..22) take the planar rule
