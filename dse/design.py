@@ -18,7 +18,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from dse.pytree import pytree_dataclass
+from dse.circuits import adc as adc_registry
+from dse.pytree import pytree_dataclass, static_field
 
 #: Technology nodes of NeuroSim V1.4, in nm (table order used for gathers).
 NODES: tuple[int, ...] = (130, 90, 65, 45, 32, 22, 14, 10, 7, 5, 3, 2, 1)
@@ -69,7 +70,8 @@ KNOBS: dict[str, Knob] = {k.name: k for k in [
     _k("subarray", "int", 128, "subarray rows = columns", low=8, high=2048, power_of_two=True),
     _k("parallel_read", "int", None, "rows read at once (partial parallel read); default = subarray", low=1, high=2048),
     _k("adc_bits", "int", 5, "ADC resolution in bits (flash ADC: 2^bits levels)", low=1, high=10),
-    _k("adc", "choice", "mlsa", "ADC type: flash multilevel sense amplifier or SAR", choices=("mlsa", "sar")),
+    _k("adc", "choice", "mlsa", "ADC type: flash multilevel sense amplifier (mlsa), SAR, or another registered "
+       "in dse.circuits.adc", choices=adc_registry.NAMES),
     _k("sense", "choice", "current", "flash ADC sensing", choices=("current", "voltage")),
     _k("cell_bits", "int", 1, "bits per memory cell (forced to 1 for SRAM)", low=1, high=8),
     _k("weight_bits", "int", 8, "weight precision in bits", low=1, high=16),
@@ -215,13 +217,14 @@ class DesignArrays:
     drift_nu: Any
     drift_target: Any
     seed: Any
+    #: the registered ADC types the ``adc`` codes index (static: compiled programs are keyed by them)
+    adc_types: tuple = static_field(default_factory=adc_registry.models)
 
 
 # integer codes, for readable comparisons in the model
 SRAM, RRAM, FEFET = 0, 1, 2
 PARALLEL, SEQUENTIAL = 0, 1
 LSTP, HP = 0, 1
-MLSA, SAR = 0, 1
 ACCESS_1T1R, ACCESS_CROSSBAR = 0, 1
 CURRENT, VOLTAGE = 0, 1
 NOVEL, CONVENTIONAL = 0, 1

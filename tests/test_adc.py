@@ -12,10 +12,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dse.circuits.multilevel_sa_encoder import log2_exact, multilevel_sa_encoder
-from dse.circuits.multilevel_sense_amp import (column_latency_table, column_power, mlsa_latency,
+from dse.circuits.adc import ADCInputs
+from dse.circuits.formula import log2_exact
+from dse.circuits.multilevel_sa_encoder import multilevel_sa_encoder
+from dse.circuits.multilevel_sense_amp import (column_latency_table, column_power, mlsa_column_time,
                                                mlsa_reference_power, multilevel_sense_amp, reference_resistance)
-from dse.circuits.sar_adc import column_energy, sar_adc, sar_latency
+from dse.circuits.sar_adc import sar_adc, sar_column_energy, sar_latency
 from dse.design import encode
 from dse.tech.params import make_params
 from dse.tech.technology import technology
@@ -137,23 +139,25 @@ def test_multilevel_sense_amp(point, inp, want_sa, want_enc, fits):
 def test_sar_adc(point, width_array, want, energy):
     tech, prm = _setup(point)
     n, levels, _ = _adc_inputs(prm, point)
-    s = sar_adc(tech, prm, num_col=n, level_output=levels, width_array=width_array)
+    s = sar_adc(tech, prm, ADCInputs(num_adc=n, levels=levels, width_array=width_array))
     for k, v in want.items():
         _close(getattr(s, k), v)
     assert float(s.width[0]) == width_array
     for x, v in energy.items():
-        _close(column_energy(s, prm, x), v)
-    _close(sar_latency(s, 1.0), (np.log2(levels) + 1) * 1e-9)
+        _close(sar_column_energy(s, tech, prm, x), v)
+    _close(sar_latency(s, tech, prm), (np.log2(levels) + 1) * 1e-9)
 
 
-def test_reference_ladder_and_latency():
-    """The ladder function reproduces the stored end points; voltage sensing takes 1 ns per column."""
-    point, inp = MLSA_CASES[1][0], MLSA_CASES[1][1]
+@pytest.mark.parametrize("case", [1, 5])   # current sensing, voltage sensing
+def test_reference_ladder_and_latency(case):
+    """The ladder function reproduces the stored end points; a conversion takes the settling time of
+    the slower end of the ladder (current sensing) or 1 ns (voltage sensing)."""
+    point, inp = MLSA_CASES[case][0], MLSA_CASES[case][1]
     prm, m, _ = _mlsa(point, inp)
     _close(reference_resistance(m, 1), float(m.r_ref_1[0]))
     _close(reference_resistance(m, m.num_ref - 1), float(m.r_ref_last[0]))
     lat = max(float(column_latency_table(m, prm, m.r_ref_1)[0]), float(column_latency_table(m, prm, m.r_ref_last)[0]))
-    _close(mlsa_latency(m, prm, 4.0, 2.0), lat * 8 if point["sense"] == "current" else 8e-9)
+    _close(mlsa_column_time(m, prm), lat if point["sense"] == "current" else 1e-9)
 
 
 @pytest.mark.parametrize("case", [0, 3, 5])   # HP current sensing, LSTP current sensing, voltage sensing

@@ -109,7 +109,7 @@ def test_subarray_matches_reference(xbar, i):
     assert int(s.status[i]) == 0
     # the 1T1R drivers and word-line repeaters are absent
     assert float(s.wl_new_decoder_driver.area[i]) == 0.0 and float(s.wl_new_switch_matrix.area[i]) == 0.0
-    assert float(s.buffer_area[i]) == 0.0
+    assert float(s.wl_repeater.area[i]) == 0.0
 
 
 def test_cell_and_array_geometry(xbar):

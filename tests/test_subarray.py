@@ -128,7 +128,7 @@ def test_absent_circuits_have_no_area(batch):
 def test_sram_parallel_without_mux_has_nan_ladder():
     """As in the reference, the SRAM flash-ADC ladder is undefined (NaN) without a column mux."""
     s = _eval([{'technode': 22, 'memcell': 'sram', 'mode': 'parallel', 'col_mux': 1, 'adc': 'mlsa'}])
-    assert np.isnan(float(s.multilevel_sense_amp.r_ref_1[0]))
+    assert np.isnan(float(s.adc[0].sense_amp.r_ref_1[0]))
     assert np.isfinite(float(s.area[0]))
 
 

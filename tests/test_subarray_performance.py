@@ -161,3 +161,29 @@ def test_quirks(figures):
     assert np.all(np.isnan(e[11])) and np.all(np.isfinite(e[12:14]))
     # the reference's reads with no active row in RRAM sequential mode carry NaN resistances
     assert np.all(np.isnan(DATA[12]["reads"][0]["R"]))
+
+
+def test_switch_matrix_energy_linear_form(figures):
+    """The word-line switch matrices' read energy enters the read as a constant plus a term per
+    active row, derived from the circuits' own power functions (``switch_matrix_power``,
+    ``new_switch_matrix_power``, pinned in test_circuits_periphery); at any activity the two agree."""
+    from dse.array.subarray_performance import _linear_in_activity
+    from dse.circuits.new_switch_matrix import new_switch_matrix_power
+    from dse.circuits.switch_matrix import switch_matrix_power
+
+    (sub, tech, prm, cell), _, _ = figures
+    act = jnp.linspace(0.0, 1.0, 7)
+
+    def one(sub, tech, prm, cell):
+        out = []
+        for state, power in ((sub.wl_switch_matrix, switch_matrix_power),
+                             (sub.wl_new_switch_matrix, new_switch_matrix_power)):
+            energy = lambda a: power(state, tech, prm, cell, sub.num_col_muxed, a,  # noqa: E731
+                                     prm.temp).read_dynamic_energy
+            const, per_row = _linear_in_activity(energy, sub.num_row)
+            out.append((const + per_row * (sub.num_row * act), energy(act)))
+        return out
+
+    for linear, direct in jax.vmap(one)(sub, tech, prm, cell):
+        assert np.all(np.asarray(direct) > 0)
+        np.testing.assert_allclose(np.asarray(linear), np.asarray(direct), rtol=1e-12)

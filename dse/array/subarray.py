@@ -34,29 +34,50 @@ import jax.numpy as jnp
 
 from dse import design as D
 from dse import status as S
+from dse.circuits import adc as A
 from dse.circuits import formula as fm
 from dse.circuits.adder import adder as make_adder
-from dse.circuits.cell_layout import MAGIC, OVERRIDE, REGULAR_ROW, f64
+from dse.circuits.cell_layout import MAGIC, OVERRIDE, REGULAR_ROW, f64, fin_factor, masked, std_height
 from dse.circuits.decoder_driver import decoder_driver
 from dse.circuits.dff import dff as make_dff
+from dse.circuits.formula import log2_exact
 from dse.circuits.level_shifter import level_shifter
-from dse.circuits.multilevel_sa_encoder import log2_exact, multilevel_sa_encoder
-from dse.circuits.multilevel_sense_amp import multilevel_sense_amp
 from dse.circuits.mux import mux as make_mux
 from dse.circuits.new_switch_matrix import new_switch_matrix
 from dse.circuits.precharger import precharger as make_precharger
 from dse.circuits.row_decoder import row_decoder
-from dse.circuits.sar_adc import sar_adc
 from dse.circuits.sense_amp import sense_amp as make_sense_amp
 from dse.circuits.shift_add import shift_add
+from dse.circuits.sram_cell import sram_cell
 from dse.circuits.sram_write_driver import sram_write_driver
 from dse.circuits.switch_matrix import switch_matrix
 from dse.circuits.wl_new_decoder_driver import wl_new_decoder_driver
-from dse.pytree import pytree_dataclass, replace
+from dse.circuits.wl_repeater import WLRepeater, wl_repeater
+from dse.pytree import pytree_dataclass
 from dse.tech import layout as L
 
-#: wire capacitance per unit length (F/m): 0.2 fF/um
-WIRE_CAP_PER_M = 0.2e-15 / 1e-6
+#: write voltage (V) above which eNVM lines get level shifters
+LEVEL_SHIFT_VOLTAGE = 1.5
+
+
+@pytree_dataclass
+class Config:
+    """The read mode of a subarray and the circuits it has (booleans, derived once per point)."""
+
+    sram: Any                     # SRAM cells (else 1T1R or cross-point eNVM)
+    crossbar: Any                 # cross-point eNVM array (no access device)
+    parallel: Any                 # rows read at once (else one row at a time)
+    sram_seq: Any
+    sram_par: Any
+    r_seq: Any                    # eNVM, sequential read
+    r_par: Any                    # eNVM, parallel read
+    mux: Any                      # column mux and its decoder
+    adc: Any                      # ADCs (all but SRAM sequential read, which has sense amplifiers)
+    accum: Any                    # adders and flip-flops accumulating partial sums
+    shift_weight: Any             # shift-adders over the cells of a weight
+    shift_input: Any              # shift-adders over the input bits
+    level_shift: Any              # write level shifters
+    repeaters: Any                # word-line repeaters
 
 
 @pytree_dataclass
@@ -64,9 +85,10 @@ class SubArray:
     """Configuration, array geometry and parasitics, periphery states and layout of a subarray.
 
     Module states of circuits that the configuration does not use have zero area, height
-    and width (their sizing fields are still filled). ``use_*`` fields are the 0/1 masks.
+    and width (their sizing fields are still filled); ``config`` says which ones it uses.
     """
 
+    config: Config
     # ---- configuration ----
     num_row: Any
     num_col: Any
@@ -77,11 +99,6 @@ class SubArray:
     num_cell_per_synapse: Any
     num_read_pulse: Any           # input bits (one read per bit)
     avg_weight_bit: Any           # bits per cell
-    is_sram: Any                  # 1 for SRAM, 0 for 1T1R / cross-point
-    crossbar: Any                 # 1 for a cross-point eNVM array (no access device), else 0
-    parallel: Any                 # 1 parallel read, 0 sequential
-    sar: Any                      # 1 SAR ADC, 0 flash (MLSA)
-    current_mode: Any             # 1 current sensing, 0 voltage sensing (flash ADC)
     adc_level: Any                # levels of the ADC actually built (2**cell_bit in 1T1R sequential)
     # ---- array geometry and parasitics ----
     length_row: Any               # m
@@ -109,17 +126,8 @@ class SubArray:
     unitcap: Any                  # F, word-line capacitance per cell
     unitres: Any                  # ohm, word-line resistance per cell
     res_cell_access_param: Any    # ohm, SRAM access resistance seen by the flash ADC ladder (0 if unset)
-    # ---- word-line repeaters (2 nm and 1 nm) ----
-    section_res: Any              # ohm
-    target_drive_res: Any         # ohm
-    width_inv_n: Any              # m
-    width_inv_p: Any              # m
-    h_inv: Any                    # m
-    w_inv: Any                    # m
-    drive_cap_in: Any             # F
-    drive_cap_out: Any            # F
-    buffer_area: Any              # m^2
     # ---- periphery ----
+    wl_repeater: WLRepeater       # 2 nm and 1 nm
     wl_decoder: Any
     wl_new_decoder_driver: Any
     wl_decoder_driver: Any        # cross-point sequential word-line driver
@@ -128,9 +136,7 @@ class SubArray:
     sl_switch_matrix: Any
     mux: Any
     mux_decoder: Any
-    multilevel_sense_amp: Any
-    multilevel_sa_encoder: Any
-    sar_adc: Any
+    adc: tuple                    # every registered ADC type's state (dse.circuits.adc), in code order
     adder: Any
     dff: Any
     shift_add_input: Any
@@ -141,8 +147,6 @@ class SubArray:
     wl_level_shifter: Any
     bl_level_shifter: Any
     sl_level_shifter: Any
-    use_mux: Any
-    use_accum: Any                # adder + dff present
     num_dff_copies: Any           # dff instances counted in area (2 in SRAM sequential)
     # ---- layout ----
     area: Any                     # m^2, bounding box
@@ -156,10 +160,22 @@ class SubArray:
     status: Any                   # dse.status bit mask
 
 
-def _masked(state, use):
-    """``state`` with area/height/width zeroed where ``use`` is 0 (the circuit is absent)."""
-    z = lambda v: jnp.where(use, v, 0.0)  # noqa: E731
-    return replace(state, area=z(state.area), height=z(state.height), width=z(state.width))
+def configuration(prm, cell) -> Config:
+    """Which read mode and circuits a design point's subarray has."""
+    ncm = jnp.minimum(f64(prm.num_col_muxed), f64(prm.num_col_sub_array))
+    is_sram = jnp.asarray(prm.memcelltype) == D.SRAM
+    xbar = (~is_sram) & (jnp.asarray(cell.access_type) == D.ACCESS_CROSSBAR)
+    par = f64(prm.parallel_read) > 0
+    seq = ~par
+    sram_seq = is_sram & seq
+    return Config(
+        sram=is_sram, crossbar=xbar, parallel=par, sram_seq=sram_seq, sram_par=is_sram & par,
+        r_seq=(~is_sram) & seq, r_par=(~is_sram) & par, mux=(ncm > 1) & ~sram_seq, adc=~sram_seq,
+        accum=seq | (f64(prm.num_add) > 1), shift_weight=f64(prm.num_col_per_synapse) > 1,
+        shift_input=f64(prm.num_bit_input) > 1,
+        level_shift=(~is_sram) & (f64(cell.write_voltage) > LEVEL_SHIFT_VOLTAGE),
+        repeaters=(f64(prm.buffernumber) > 0) & par & ~xbar,
+    )
 
 
 def _relaxed_cell_sizes(tech):
@@ -172,31 +188,11 @@ def _relaxed_cell_sizes(tech):
     return h, 2 * planar_cpp * (cpp / planar_cpp)
 
 
-def subarray(tech, prm, cell, *, relax_cell_width: bool = False, relax_cell_height: bool = False) -> SubArray:
-    """Size and lay out the subarray of each design point (traceable, batched like ``prm``).
-
-    ``relax_cell_width`` / ``relax_cell_height`` (static; off in the reference's defaults)
-    widen or heighten the cells to the pitch of the periphery that connects to them.
-    """
+def _array_lines(tech, prm, cell, cfg: Config, relax_cell_width, relax_cell_height) -> dict:
+    """The cells' footprint, the array's line lengths, wire parasitics and dummy-column size."""
     F = tech.feature_size
-    temp = prm.temp
-    num_row = f64(prm.num_row_sub_array)
-    num_col = f64(prm.num_col_sub_array)
-    ncm = jnp.minimum(f64(prm.num_col_muxed), num_col)
-    nrp = f64(prm.num_row_parallel)
-    num_add = f64(prm.num_add)
-    level = f64(prm.level_output)
-    ncps = f64(prm.num_col_per_synapse)
-    n_pulse = f64(prm.num_bit_input)
-    cell_bit = f64(prm.cell_bit)
-    is_sram = jnp.asarray(prm.memcelltype) == D.SRAM
-    xbar = (~is_sram) & (jnp.asarray(cell.access_type) == D.ACCESS_CROSSBAR)
-    par = f64(prm.parallel_read) > 0
-    seq = ~par
-    sar_sel = f64(prm.sar_adc) > 0
-    fin = jnp.where(tech.technode <= 14, 2.0, 1.0)   # one fin is 2 F wide
-
-    # ---- cell and array geometry ----
+    num_row, num_col = f64(prm.num_row_sub_array), f64(prm.num_col_sub_array)
+    is_sram, xbar = cfg.sram, cfg.crossbar
     cell_h = f64(cell.height_in_feature_size)
     cell_w = f64(cell.width_in_feature_size)
     min_h, min_w = _relaxed_cell_sizes(tech)
@@ -215,194 +211,230 @@ def subarray(tech, prm, cell, *, relax_cell_width: bool = False, relax_cell_heig
     xb_h = jnp.maximum(cell_h * cell_f, min_h * F) if relax_cell_height else cell_h * cell_f
     length_row = num_col * jnp.where(xbar, xb_w, eff_w * F)
     length_col = num_row * jnp.where(xbar, xb_h, eff_h * F)
-    # dummy (reference) columns are drawn at the memory cell's own F (the wire width)
-    arraywidthunit = jnp.where(is_sram, cell_w * F, cell_w * cell.feature_size)
-    arrayheight = num_row * cell_h * cell.feature_size
-    cap_row = length_row * WIRE_CAP_PER_M
-    cap_col_wire = length_col * WIRE_CAP_PER_M
-    res_row = length_row * prm.metal1_unitwireresis
-    res_col = length_col * prm.metal0_unitwireresis
-    h_std = F * L.MAX_TRANSISTOR_HEIGHT
+    return dict(
+        length_row=length_row, length_col=length_col,
+        # dummy (reference) columns are drawn at the memory cell's own F (the wire width)
+        arraywidthunit=jnp.where(is_sram, cell_w * F, cell_w * cell.feature_size),
+        arrayheight=num_row * cell_h * cell.feature_size,
+        res_row=length_row * prm.metal1_unitwireresis, res_col=length_col * prm.metal0_unitwireresis,
+        height_array=length_col, width_array=length_row, area_array=length_col * length_row,
+    )
 
-    # ---- SRAM cell parasitics ----
-    w_acc_sram = f64(cell.width_access_cmos) * fin * F
-    res_acc_sram = fm.on_resistance(tech, w_acc_sram, L.NMOS, temp)
-    cap_cell_access = fm.drain_cap(tech, w_acc_sram, L.NMOS, h_std)
-    w_sn = f64(cell.width_sram_cell_nmos) * fin * F
-    w_sp = f64(cell.width_sram_cell_pmos) * fin * F
-    cap_sram_cell = (cap_cell_access + fm.drain_cap(tech, w_sn, L.NMOS, h_std) + fm.drain_cap(tech, w_sp, L.PMOS, h_std)
-                     + fm.gate_cap(tech, w_sn) + fm.gate_cap(tech, w_sp))
-    drain_col_sram = jnp.where(tech.technode <= 14,
-                               tech.cap_draintotal * f64(cell.width_access_cmos) * tech.effective_width,
-                               cap_cell_access)
-    # word line: all access gates in sequential read, one row's worth in parallel read
-    gate_acc_sram = fm.gate_cap(tech, w_acc_sram) * num_col
-    cap_row1_sram = cap_row + jnp.where(par, 1.0, 2.0) * gate_acc_sram
 
-    # ---- 1T1R cell: access transistor sized to a fraction of R_on ----
+def _sram_cell(tech, prm, cell, cfg: Config, cap_row) -> dict:
+    """SRAM cells (:func:`dse.circuits.sram_cell.sram_cell`) and the word line they load: all access
+    gates in sequential read, one row's worth in parallel read."""
+    c = sram_cell(tech, prm, cell, f64(cell.width_access_cmos))
+    c["cap_row1"] = cap_row + jnp.where(cfg.parallel, 1.0, 2.0) * (c["gate_access"] * f64(prm.num_col_sub_array))
+    return c
+
+
+def _envm_cell(tech, prm, cell, cfg: Config, cap_row) -> dict:
+    """1T1R / cross-point cells: the access transistor sized to a fraction of R_on (none in a
+    cross-point array), the cells' resistances and the access gates' and drains' line loads."""
+    F = tech.feature_size
+    fin = fin_factor(tech)
+    nrp = f64(prm.num_row_parallel)
     r_on, r_off = f64(cell.resistance_on), f64(cell.resistance_off)
-    res_acc_1t1r = r_on * L.IR_DROP_TOLERANCE
-    width_access_cmos = (fm.on_resistance(tech, fin * F, L.NMOS, temp) * L.LINEAR_REGION_RATIO / res_acc_1t1r)
-    width_access_f = jnp.where(tech.technode <= 14,
-                               ((width_access_cmos - 1) * tech.pitch_fin + tech.width_fin) / F, width_access_cmos)
-    too_wide = (~is_sram) & (~xbar) & (width_access_f > cell_w)
+    res_acc = r_on * L.IR_DROP_TOLERANCE
+    width = (fm.on_resistance(tech, fin * F, L.NMOS, prm.temp) * L.LINEAR_REGION_RATIO / res_acc)
+    width_f = jnp.where(tech.technode <= 14, ((width - 1) * tech.pitch_fin + tech.width_fin) / F, width)
     # cross-point cells: no access device in series
-    res_acc_cell = jnp.where(xbar, 0.0, res_acc_1t1r)
-    res_on_cell = res_acc_cell + r_on
-    res_off_cell = res_acc_cell + r_off
-    res_avg_cell = 1 / (1 / res_on_cell * nrp / 2.0 + 1 / res_off_cell * nrp / 2.0) * nrp
-    w_acc_1t1r = width_access_cmos * fin * F
-    cap_row2_1t1r = cap_row + fm.gate_cap(tech, w_acc_1t1r) * num_col
-    drain_col_1t1r = fm.drain_cap(tech, w_acc_1t1r, L.NMOS, h_std)
+    res_acc_cell = jnp.where(cfg.crossbar, 0.0, res_acc)
+    res_on = res_acc_cell + r_on
+    res_off = res_acc_cell + r_off
+    w_acc = width * fin * F
+    return dict(
+        r_on=r_on, width=width, width_f=width_f, res_access=res_acc_cell, res_on=res_on, res_off=res_off,
+        res_avg=1 / (1 / res_on * nrp / 2.0 + 1 / res_off * nrp / 2.0) * nrp,
+        cap_row2=cap_row + fm.gate_cap(tech, w_acc) * f64(prm.num_col_sub_array),
+        drain_col=fm.drain_cap(tech, w_acc, L.NMOS, std_height(tech)),
+        too_wide=(~cfg.sram) & (~cfg.crossbar) & (width_f > f64(cell.width_in_feature_size)),
+    )
 
-    res_cell_access = jnp.where(is_sram, res_acc_sram, res_acc_cell)
-    cap_row1 = jnp.where(is_sram, cap_row1_sram, cap_row)
-    # cross-point lines carry only the wire
-    cap_row2 = jnp.where(is_sram | xbar, cap_row, cap_row2_1t1r)
-    cap_col = cap_col_wire + jnp.select([is_sram, xbar], [drain_col_sram, 0.0], drain_col_1t1r) * num_row
+
+def _array(tech, prm, cell, cfg: Config, relax_cell_width, relax_cell_height):
+    """The array's geometry and parasitics (SubArray fields) and the cell figures the periphery
+    is sized with."""
+    num_row, num_col = f64(prm.num_row_sub_array), f64(prm.num_col_sub_array)
+    is_sram, xbar = cfg.sram, cfg.crossbar
+    a = _array_lines(tech, prm, cell, cfg, relax_cell_width, relax_cell_height)
+    cap_row = a["length_row"] * L.WIRE_CAP_PER_M
+    sram = _sram_cell(tech, prm, cell, cfg, cap_row)
+    envm = _envm_cell(tech, prm, cell, cfg, cap_row)
+    cap_row2 = jnp.where(is_sram | xbar, cap_row, envm["cap_row2"])   # cross-point lines carry only the wire
     # (cross-point: the column capacitance is the wire alone; the reference never publishes the
     # per-cell word-line figures there, the timing model treats them as 0)
-    unitcap = cap_row2 / num_col
-    unitres = res_row / num_col
+    cap_col = (a["length_col"] * L.WIRE_CAP_PER_M
+               + jnp.select([is_sram, xbar], [sram["drain_col"], 0.0], envm["drain_col"]) * num_row)
+    width_access = jnp.select([is_sram, xbar], [f64(cell.width_access_cmos), 0.0], envm["width"])
+    a.update(
+        cap_row1=jnp.where(is_sram, sram["cap_row1"], cap_row), cap_row2=cap_row2, cap_col=cap_col,
+        res_cell_access=jnp.where(is_sram, sram["res_access"], envm["res_access"]),
+        cap_cell_access=jnp.where(is_sram, sram["cap_access"], 0.0),
+        cap_sram_cell=jnp.where(is_sram, sram["cap_cell"], 0.0), width_access_cmos=width_access,
+        width_access_in_feature_size=jnp.select([is_sram, xbar], [f64(cell.width_access_cmos), 0.0],
+                                                 envm["width_f"]),
+        res_mem_cell_on=jnp.where(is_sram, 0.0, envm["res_on"]),
+        res_mem_cell_off=jnp.where(is_sram, 0.0, envm["res_off"]),
+        res_mem_cell_avg=jnp.where(is_sram, 0.0, envm["res_avg"]),
+        columncap=cap_col, unitcap=cap_row2 / num_col, unitres=a["res_row"] / num_col,
+        # the SRAM ladder starts from the access resistance that the reference publishes only when
+        # a column mux exists; without one it reads 0 and the ladder is NaN, as in the reference
+        res_cell_access_param=jnp.where(cfg.sram_par & cfg.mux, sram["res_access"], 0.0),
+    )
+    return a, sram, envm
 
-    # ---- word-line repeaters (nodes with buffernumber > 0) ----
-    nbuf = f64(prm.buffernumber)
-    has_buf = nbuf > 0
-    section_res = res_row / (nbuf + 1)
-    target_drive_res = fm.on_resistance(tech, fin * F * prm.buffersizeratio, L.NMOS, temp)
-    w_inv_n = fm.on_resistance(tech, fin * F, L.NMOS, temp) / target_drive_res * F
-    w_inv_p = fm.on_resistance(tech, fin * F, L.PMOS, temp) / target_drive_res * F
-    w_inv_n = jnp.where(tech.technode <= 14, 2 * jnp.ceil(w_inv_n / F) * F, w_inv_n)
-    w_inv_p = jnp.where(tech.technode <= 14, 2 * jnp.ceil(w_inv_p / F) * F, w_inv_p)
-    _, h_buf, w_buf = fm.gate_area(tech, L.INV, 1, w_inv_n, w_inv_p, h_std)
-    c_buf_in, c_buf_out = fm.gate_capacitance(tech, L.INV, 1, w_inv_n, w_inv_p, h_std)
-    # cross-point arrays get no repeaters (the reference never sizes them there: zero area)
-    h_inv = jnp.where(has_buf & par & ~xbar, h_buf, 0.0)
-    w_inv = jnp.where(has_buf & par & ~xbar, w_buf, 0.0)
-    buffer_area = h_inv * w_inv * nbuf * 2 * num_row
 
-    height_array = length_col
-    width_array = length_row
-    area_array = height_array * width_array
-
-    # ---- which circuits each configuration has ----
-    sram_seq = is_sram & seq
-    sram_par = is_sram & par
-    r_seq = (~is_sram) & seq
-    r_par = (~is_sram) & par
-    use_mux = (ncm > 1) & ~sram_seq
-    use_adc = ~sram_seq
-    adc_level = jnp.where(par, level, 2.0 ** cell_bit)
-    use_mlsa = use_adc & ~sar_sel
-    use_sar = use_adc & sar_sel
-    use_enc = use_mlsa & (par | (cell_bit > 1))
-    use_accum = seq | (num_add > 1)
-    level_shift = (~is_sram) & (f64(cell.write_voltage) > 1.5)
-
-    # ---- row periphery ----
-    addr_row = jnp.ceil(log2_exact(num_row))
-    wl_dec = _masked(row_decoder(tech, prm, addr_row, mode=REGULAR_ROW, new_height=height_array), seq)
-    wl_ndd = _masked(wl_new_decoder_driver(tech, num_row, new_height=height_array), r_seq & ~xbar)
-    # cross-point sequential: inverter + transmission-gate drivers sized to the cell on-resistance
-    wl_dd = _masked(decoder_driver(tech, prm, num_row, num_col, r_on, mode=L.ROW_MODE, cmos_access=False,
-                                   new_height=height_array), r_seq & xbar)
-    res_tg_par = res_avg_cell / nrp
+def _row_periphery(tech, prm, cfg: Config, a, envm, rep: WLRepeater) -> dict:
+    """Word-line drivers (decoder, decoder drivers, switch matrices), level shifters and the
+    source-line switch matrix; absent ones have zero layout."""
+    num_row, num_col = f64(prm.num_row_sub_array), f64(prm.num_col_sub_array)
+    nrp = f64(prm.num_row_parallel)
+    xbar, h_arr, w_arr = cfg.crossbar, a["height_array"], a["width_array"]
+    res_tg_par = envm["res_avg"] / nrp
     # SRAM: the word-line (section) resistance; cross-point: the parallel-read cell resistance
     # spread over the row
-    res_wl_sm = jnp.where(is_sram, jnp.where(has_buf, section_res, res_row), res_tg_par * num_row / num_col)
-    wl_sm = _masked(switch_matrix(tech, prm, num_row, res_wl_sm, mode=L.ROW_MODE, new_height=height_array),
-                    sram_par | (r_par & xbar))
-    wl_nsm = _masked(new_switch_matrix(tech, prm, num_row, new_height=height_array), r_par & ~xbar)
-    wl_ls = _masked(level_shifter(tech, prm, num_row, new_height=height_array), level_shift)
-    bl_ls = wl_ls  # the bit-line shifters are laid out like the word-line ones
-    sl_ls = _masked(level_shifter(tech, prm, num_col, new_width=width_array), level_shift)
-    sl_sm = _masked(switch_matrix(tech, prm, num_col, jnp.where(par, res_tg_par * num_row, res_on_cell),
-                                  mode=L.COL_MODE, new_width=width_array), ~is_sram)
+    res_wl_sm = jnp.where(cfg.sram, jnp.where(rep.num > 0, rep.section_res, a["res_row"]),
+                          res_tg_par * num_row / num_col)
+    wl_ls = masked(level_shifter(tech, prm, num_row, new_height=h_arr), cfg.level_shift)
+    return dict(
+        wl_decoder=masked(row_decoder(tech, prm, jnp.ceil(log2_exact(num_row)), mode=REGULAR_ROW, new_height=h_arr),
+                          ~cfg.parallel),
+        wl_new_decoder_driver=masked(wl_new_decoder_driver(tech, num_row, new_height=h_arr), cfg.r_seq & ~xbar),
+        # cross-point sequential: inverter + transmission-gate drivers sized to the cell on-resistance
+        wl_decoder_driver=masked(decoder_driver(tech, prm, num_row, num_col, envm["r_on"], mode=L.ROW_MODE,
+                                                cmos_access=False, new_height=h_arr), cfg.r_seq & xbar),
+        wl_switch_matrix=masked(switch_matrix(tech, prm, num_row, res_wl_sm, mode=L.ROW_MODE, new_height=h_arr),
+                                cfg.sram_par | (cfg.r_par & xbar)),
+        wl_new_switch_matrix=masked(new_switch_matrix(tech, prm, num_row, new_height=h_arr), cfg.r_par & ~xbar),
+        wl_level_shifter=wl_ls,
+        bl_level_shifter=wl_ls,   # the bit-line shifters are laid out like the word-line ones
+        sl_level_shifter=masked(level_shifter(tech, prm, num_col, new_width=w_arr), cfg.level_shift),
+        sl_switch_matrix=masked(switch_matrix(tech, prm, num_col,
+                                              jnp.where(cfg.parallel, res_tg_par * num_row, envm["res_on"]),
+                                              mode=L.COL_MODE, new_width=w_arr), ~cfg.sram),
+    )
 
-    # ---- column mux and its decoder ----
+
+def _column_mux(tech, prm, cfg: Config, a, sram, envm) -> dict:
+    """The column mux (``num_col_muxed`` columns per ADC) and its decoder."""
+    num_col = f64(prm.num_col_sub_array)
+    ncm = jnp.minimum(f64(prm.num_col_muxed), num_col)
+    nrp = f64(prm.num_row_parallel)
     num_adc = jnp.floor(num_col / ncm)             # int division in the reference
     # SRAM: half of the rows read at once conduct (int halving); 1T1R: the cell resistance
-    res_mux = jnp.where(is_sram, res_acc_sram / jnp.floor(nrp / 2), jnp.where(par, res_tg_par, res_on_cell))
-    ncm_safe = jnp.maximum(ncm, 2.0)
-    mux_dec = _masked(row_decoder(tech, prm, jnp.ceil(log2_exact(ncm_safe)), mode=REGULAR_ROW, mux=True), use_mux)
-    mux0 = make_mux(tech, prm, num_adc, ncm, res_mux, new_width=width_array)
-    mux_h = jnp.maximum(mux_dec.height, mux0.height)
-    mux = _masked(make_mux(tech, prm, num_adc, ncm, res_mux, new_height=mux_h, new_width=width_array,
-                           option=OVERRIDE), use_mux)
+    res_mux = jnp.where(cfg.sram, sram["res_access"] / jnp.floor(nrp / 2),
+                        jnp.where(cfg.parallel, envm["res_avg"] / nrp, envm["res_on"]))
+    dec = masked(row_decoder(tech, prm, jnp.ceil(log2_exact(jnp.maximum(ncm, 2.0))), mode=REGULAR_ROW, mux=True),
+                 cfg.mux)
+    natural = make_mux(tech, prm, num_adc, ncm, res_mux, new_width=a["width_array"])
+    mux = make_mux(tech, prm, num_adc, ncm, res_mux, new_height=jnp.maximum(dec.height, natural.height),
+                   new_width=a["width_array"], option=OVERRIDE)
+    return dict(mux=masked(mux, cfg.mux), mux_decoder=dec)
 
-    # ---- ADCs ----
-    # The SRAM ladder starts from the access resistance that the reference publishes only when
-    # a column mux exists; without one it reads 0 and the ladder is NaN, as in the reference.
-    res_cell_access_param = jnp.where(is_sram & par & (ncm > 1), res_acc_sram, 0.0)
-    r_start = jnp.where(is_sram, res_cell_access_param, r_on) / nrp
-    mlsa = _masked(multilevel_sense_amp(tech, prm, num_col=num_adc, level_output=adc_level, parallel=par,
-                                        current_mode=prm.current_mode, r_start_parallel=r_start,
-                                        array_height=arrayheight, array_width_unit=arraywidthunit,
-                                        column_cap=cap_col, width_array=width_array), use_mlsa)
-    enc = _masked(multilevel_sa_encoder(tech, prm, num_level=adc_level, num_encoder=num_adc,
-                                        width_array=width_array), use_enc)
-    sar = _masked(sar_adc(tech, prm, num_col=num_adc, level_output=adc_level, width_array=width_array), use_sar)
-    sa = _masked(make_sense_amp(tech, num_col, length_row / num_col, cell.min_sense_voltage,
-                                new_width=width_array, option=MAGIC), sram_seq)
 
-    # ---- accumulation: adders, flip-flops and shift-adders ----
-    bits_seq = jnp.trunc(jnp.ceil(log2_exact(num_row))) + jnp.where(is_sram, 1.0, cell_bit)
-    bits_par = jnp.trunc(log2_exact(level) + jnp.ceil(log2_exact(num_add)))
-    adder_bit = jnp.where(seq, bits_seq, bits_par)
-    num_adder = jnp.where(sram_seq, num_col, num_adc)
-    add = _masked(make_adder(tech, prm, adder_bit - 1, num_adder, new_width=width_array), use_accum)
-    dff = _masked(make_dff(tech, prm, adder_bit * num_adder, new_width=width_array), use_accum)
+def _sensing(tech, prm, cell, cfg: Config, a, envm) -> dict:
+    """The ADCs (every registered type; the point's one laid out) and the SRAM sense amplifiers,
+    precharger and write drivers."""
+    num_col = f64(prm.num_col_sub_array)
+    ncm = jnp.minimum(f64(prm.num_col_muxed), num_col)
+    w_arr = a["width_array"]
+    levels = jnp.where(cfg.parallel, f64(prm.level_output), 2.0 ** f64(prm.cell_bit))
+    ref_e = a["cap_row1"] / num_col * tech.vdd * tech.vdd * f64(prm.num_row_sub_array)
+    inp = A.ADCInputs(
+        num_adc=jnp.floor(num_col / ncm), levels=levels, width_array=w_arr, parallel=cfg.parallel,
+        column_cap=a["cap_col"], r_start=jnp.where(cfg.sram, a["res_cell_access_param"], envm["r_on"])
+        / f64(prm.num_row_parallel), array_height=a["arrayheight"], array_width_unit=a["arraywidthunit"],
+        reference_energy=jnp.where(cfg.sram_par, ref_e, 0.0))
+    return dict(
+        adc_level=levels, adc=A.layout(tech, prm, inp, cfg.adc),
+        sense_amp=masked(make_sense_amp(tech, num_col, a["length_row"] / num_col, cell.min_sense_voltage,
+                                        new_width=w_arr, option=MAGIC), cfg.sram_seq),
+        precharger=masked(make_precharger(tech, num_col, a["res_col"], new_width=w_arr), cfg.sram),
+        sram_write_driver=masked(sram_write_driver(tech, num_col, new_width=w_arr), cfg.sram),
+    )
+
+
+def _accumulation(tech, prm, cfg: Config, a) -> dict:
+    """Adders and flip-flops summing partial results over rows (row groups), and the shift-adders
+    over a weight's cells and over the input bits."""
+    num_row, num_col = f64(prm.num_row_sub_array), f64(prm.num_col_sub_array)
+    ncm = jnp.minimum(f64(prm.num_col_muxed), num_col)
+    level = f64(prm.level_output)
+    ncps = f64(prm.num_col_per_synapse)
+    cell_bit = f64(prm.cell_bit)
+    w_arr = a["width_array"]
+    num_adc = jnp.floor(num_col / ncm)
+    bits_seq = jnp.trunc(jnp.ceil(log2_exact(num_row))) + jnp.where(cfg.sram, 1.0, cell_bit)
+    bits_par = jnp.trunc(log2_exact(level) + jnp.ceil(log2_exact(f64(prm.num_add))))
+    adder_bit = jnp.where(cfg.parallel, bits_par, bits_seq)
+    num_adder = jnp.where(cfg.sram_seq, num_col, num_adc)
     # shift-add over the cells of a weight, then over the input bits
-    sw_unit = jnp.select([sram_seq, r_par], [jnp.floor(num_col / ncps), num_adc], num_adder)
-    sw_bits = jnp.where(r_par, log2_exact(level), adder_bit)
-    sw_pulse = jnp.where(r_seq, (ncps - 1) * cell_bit + 1, ncps)
-    saw = _masked(shift_add(tech, prm, sw_unit, sw_bits, sw_pulse, new_width=width_array), ncps > 1)
-    si_bits = jnp.select([r_seq, r_par], [adder_bit + (ncps - 1) * cell_bit + 1, log2_exact(level) + ncps],
+    sw_unit = jnp.select([cfg.sram_seq, cfg.r_par], [jnp.floor(num_col / ncps), num_adc], num_adder)
+    sw_bits = jnp.where(cfg.r_par, log2_exact(level), adder_bit)
+    sw_pulse = jnp.where(cfg.r_seq, (ncps - 1) * cell_bit + 1, ncps)
+    si_bits = jnp.select([cfg.r_seq, cfg.r_par], [adder_bit + (ncps - 1) * cell_bit + 1, log2_exact(level) + ncps],
                          adder_bit + ncps)
-    sai = _masked(shift_add(tech, prm, sw_unit, si_bits, n_pulse, new_width=width_array), n_pulse > 1)
+    return dict(
+        adder=masked(make_adder(tech, prm, adder_bit - 1, num_adder, new_width=w_arr), cfg.accum),
+        dff=masked(make_dff(tech, prm, adder_bit * num_adder, new_width=w_arr), cfg.accum),
+        shift_add_weight=masked(shift_add(tech, prm, sw_unit, sw_bits, sw_pulse, new_width=w_arr), cfg.shift_weight),
+        shift_add_input=masked(shift_add(tech, prm, sw_unit, si_bits, f64(prm.num_bit_input), new_width=w_arr),
+                               cfg.shift_input),
+    )
 
-    # ---- SRAM bit-line periphery ----
-    pre = _masked(make_precharger(tech, num_col, res_col, new_width=width_array), is_sram)
-    swd = _masked(sram_write_driver(tech, num_col, new_width=width_array), is_sram)
 
-    # ---- stacking: column periphery below the array, row periphery beside it ----
-    n_dff = jnp.where(sram_seq, 2.0, 1.0)
-    height = (pre.height + swd.height + height_array + sa.height + add.height + dff.height * n_dff
-              + sai.height + saw.height + mlsa.height + enc.height + sar.height + mux.height
-              + sl_ls.height + sl_sm.height)
-    row_side = wl_dec.width + wl_ndd.width + wl_dd.width + wl_sm.width + wl_nsm.width + wl_ls.width + bl_ls.width
-    width = jnp.maximum(row_side, mux_dec.width) + width_array + buffer_area / length_col
+def _chain(values):
+    """``values[0] + values[1] + ...`` summed left to right."""
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return total
+
+
+def _stack(prm, p: dict, a: dict, rep: WLRepeater) -> dict:
+    """Bounding box and area split: the column periphery stacks under the array, the row
+    periphery sits beside it, the repeaters widen the array."""
+    n_dff = jnp.where(p["config"].sram_seq, 2.0, 1.0)
+    adcs = A.blocks(prm, p["adc"])
+    pre, swd, sa, add, dff = p["precharger"], p["sram_write_driver"], p["sense_amp"], p["adder"], p["dff"]
+    sai, saw, mux, mux_dec = p["shift_add_input"], p["shift_add_weight"], p["mux"], p["mux_decoder"]
+    rows = [p[k] for k in ("wl_decoder", "wl_new_decoder_driver", "wl_decoder_driver", "wl_switch_matrix",
+                           "wl_new_switch_matrix", "wl_level_shifter", "bl_level_shifter")]
+    sl = [p["sl_level_shifter"], p["sl_switch_matrix"]]
+    height = _chain([pre.height, swd.height, a["height_array"], sa.height, add.height, dff.height * n_dff,
+                     sai.height, saw.height] + [b.height for b in adcs] + [mux.height] + [c.height for c in sl])
+    width = jnp.maximum(_chain([c.width for c in rows]), mux_dec.width) + a["width_array"] + rep.area / a["length_col"]
     area = height * width
-    area_adc = mlsa.area + enc.area + sar.area + sa.area + pre.area
+    area_adc = _chain([b.area for b in adcs] + [sa.area, pre.area])
     area_accum = add.area + dff.area * n_dff + sai.area + saw.area
-    area_other = (wl_dec.area + wl_ndd.area + wl_dd.area + wl_sm.area + wl_nsm.area + wl_ls.area + bl_ls.area
-                  + sl_ls.area + sl_sm.area + swd.area + mux.area + mux_dec.area + buffer_area)
-    used_area = area_array + area_adc + area_accum + area_other
-    status = S.flag(jnp.zeros(jnp.shape(num_row), jnp.int64), too_wide, S.ACCESS_TOO_WIDE)
+    area_other = _chain([c.area for c in rows] + [c.area for c in sl] + [swd.area, mux.area, mux_dec.area, rep.area])
+    used_area = a["area_array"] + area_adc + area_accum + area_other
+    return dict(area=area, height=height, width=width, used_area=used_area, empty_area=area - used_area,
+                area_adc=area_adc, area_accum=area_accum, area_other=area_other, num_dff_copies=n_dff)
 
+
+def subarray(tech, prm, cell, *, relax_cell_width: bool = False, relax_cell_height: bool = False) -> SubArray:
+    """Size and lay out the subarray of each design point (traceable, batched like ``prm``).
+
+    ``relax_cell_width`` / ``relax_cell_height`` (static; off in the reference's defaults)
+    widen or heighten the cells to the pitch of the periphery that connects to them.
+    """
+    cfg = configuration(prm, cell)
+    num_row = f64(prm.num_row_sub_array)
+    a, sram, envm = _array(tech, prm, cell, cfg, relax_cell_width, relax_cell_height)
+    rep = wl_repeater(tech, prm, a["res_row"], num_row, cfg.repeaters)
+    p = dict(config=cfg, wl_repeater=rep)
+    p.update(_row_periphery(tech, prm, cfg, a, envm, rep))
+    p.update(_column_mux(tech, prm, cfg, a, sram, envm))
+    p.update(_sensing(tech, prm, cell, cfg, a, envm))
+    p.update(_accumulation(tech, prm, cfg, a))
+    status = S.flag(jnp.zeros(jnp.shape(num_row), jnp.int64), envm["too_wide"], S.ACCESS_TOO_WIDE)
     return SubArray(
-        num_row=num_row, num_col=num_col, num_col_muxed=ncm, num_row_parallel=nrp, num_add=num_add,
-        level_output=level, num_cell_per_synapse=ncps, num_read_pulse=n_pulse, avg_weight_bit=cell_bit,
-        is_sram=f64(is_sram), crossbar=f64(xbar), parallel=f64(par), sar=f64(sar_sel),
-        current_mode=f64(prm.current_mode),
-        adc_level=adc_level,
-        length_row=length_row, length_col=length_col, height_array=height_array, width_array=width_array,
-        area_array=area_array, cap_row1=cap_row1, cap_row2=cap_row2, cap_col=cap_col, res_row=res_row,
-        res_col=res_col, res_cell_access=res_cell_access, cap_cell_access=jnp.where(is_sram, cap_cell_access, 0.0),
-        cap_sram_cell=jnp.where(is_sram, cap_sram_cell, 0.0),
-        width_access_cmos=jnp.select([is_sram, xbar], [f64(cell.width_access_cmos), 0.0], width_access_cmos),
-        width_access_in_feature_size=jnp.select([is_sram, xbar], [f64(cell.width_access_cmos), 0.0], width_access_f),
-        res_mem_cell_on=jnp.where(is_sram, 0.0, res_on_cell), res_mem_cell_off=jnp.where(is_sram, 0.0, res_off_cell),
-        res_mem_cell_avg=jnp.where(is_sram, 0.0, res_avg_cell),
-        columncap=cap_col, arrayheight=arrayheight, arraywidthunit=arraywidthunit, unitcap=unitcap, unitres=unitres, res_cell_access_param=res_cell_access_param,
-        section_res=section_res, target_drive_res=target_drive_res, width_inv_n=w_inv_n, width_inv_p=w_inv_p,
-        h_inv=h_inv, w_inv=w_inv, drive_cap_in=c_buf_in, drive_cap_out=c_buf_out, buffer_area=buffer_area,
-        wl_decoder=wl_dec, wl_new_decoder_driver=wl_ndd, wl_decoder_driver=wl_dd, wl_switch_matrix=wl_sm,
-        wl_new_switch_matrix=wl_nsm,
-        sl_switch_matrix=sl_sm, mux=mux, mux_decoder=mux_dec, multilevel_sense_amp=mlsa,
-        multilevel_sa_encoder=enc, sar_adc=sar, adder=add, dff=dff, shift_add_input=sai, shift_add_weight=saw,
-        precharger=pre, sram_write_driver=swd, sense_amp=sa, wl_level_shifter=wl_ls, bl_level_shifter=bl_ls,
-        sl_level_shifter=sl_ls, use_mux=f64(use_mux), use_accum=f64(use_accum), num_dff_copies=n_dff,
-        area=area, height=height, width=width, used_area=used_area, empty_area=area - used_area,
-        area_adc=area_adc, area_accum=area_accum, area_other=area_other, status=status,
+        num_row=num_row, num_col=f64(prm.num_col_sub_array),
+        num_col_muxed=jnp.minimum(f64(prm.num_col_muxed), f64(prm.num_col_sub_array)),
+        num_row_parallel=f64(prm.num_row_parallel), num_add=f64(prm.num_add), level_output=f64(prm.level_output),
+        num_cell_per_synapse=f64(prm.num_col_per_synapse), num_read_pulse=f64(prm.num_bit_input),
+        avg_weight_bit=f64(prm.cell_bit), status=status, **a, **p, **_stack(prm, p, a, rep),
     )

@@ -15,6 +15,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from dse.circuits import formula
+from dse.circuits.formula import log2_exact
 from dse.pytree import pytree_dataclass
 from dse.tech.layout import INV, NAND, NMOS, MAX_TRANSISTOR_HEIGHT, MIN_NMOS_SIZE
 
@@ -41,16 +42,6 @@ class MultilevelSAEncoder:
     area: Any            # m^2
     height: Any          # m
     width: Any           # m
-    enabled: Any         # 1 when the encoder exists (its area counts)
-
-
-def log2_exact(x):
-    """Base-2 logarithm that is exact at powers of two (XLA's ``log2`` is not: log2(8) < 3).
-
-    Integer bit counts such as ``ceil(log2(n))`` depend on it.
-    """
-    m, e = jnp.frexp(jnp.asarray(x, jnp.float64))
-    return (e - 1).astype(jnp.float64) + jnp.log2(2.0 * m)
 
 
 def nand_gate_width(tech, num_input, width_n, width_p, height_region):
@@ -65,13 +56,10 @@ def nand_gate_width(tech, num_input, width_n, width_p, height_region):
     return w1 + (jnp.asarray(num_input, jnp.float64) - 1.0) * (w2 - w1)
 
 
-def multilevel_sa_encoder(tech, prm, *, num_level, num_encoder, width_array, enabled=1.0) -> MultilevelSAEncoder:
-    """``num_encoder`` encoders for ``num_level``-level flash ADCs, tiled across ``width_array`` (m).
-
-    ``enabled`` (0/1) zeroes the layout where the configuration has no encoder.
-    """
+def multilevel_sa_encoder(tech, prm, *, num_level, num_encoder, width_array) -> MultilevelSAEncoder:
+    """``num_encoder`` encoders for ``num_level``-level flash ADCs, tiled across ``width_array`` (m)."""
     f = lambda x: jnp.asarray(x, jnp.float64)  # noqa: E731
-    num_level, num_encoder, enabled = f(num_level), f(num_encoder), f(enabled)
+    num_level, num_encoder = f(num_level), f(num_encoder)
     fs = tech.feature_size
     h_std = fs * MAX_TRANSISTOR_HEIGHT
     num_input = jnp.floor(num_level / 2.0)  # integer division in the reference, then ceil of an int
@@ -81,7 +69,7 @@ def multilevel_sa_encoder(tech, prm, *, num_level, num_encoder, width_array, ena
     width_nand_n = 4 * MIN_NMOS_SIZE * fs
     width_nand_p = 2 * tech.pn_size_ratio * MIN_NMOS_SIZE * fs
     # 2-input NAND: nanosheet nodes (<= 2 nm, special layout) use minimum devices
-    special = (fs <= 2e-9) & (prm.speciallayout > 0)
+    special = formula.special_layout(tech, prm)
     mn = MIN_NMOS_SIZE * fs
     _, h_nand_n, w_nand_n = formula.gate_area(tech, NAND, 2, width_nand_n, width_nand_p, h_std)
     _, h_nand_s, w_nand_s = formula.gate_area(tech, NAND, 2, mn, mn, h_std)
@@ -96,31 +84,22 @@ def multilevel_sa_encoder(tech, prm, *, num_level, num_encoder, width_array, ena
     w_arr = f(width_array)
     per_row = jnp.minimum(jnp.ceil(w_arr / w_encoder), num_encoder)  # int of ceil
     num_rows = jnp.ceil(num_encoder / per_row)
-    width = jnp.maximum(w_arr, w_encoder) * enabled
-    height = h_encoder * num_rows * enabled
+    width = jnp.maximum(w_arr, w_encoder)
+    height = h_encoder * num_rows
     area = height * width
     # capacitances (used by the latency model)
     ci, co = formula.gate_capacitance(tech, INV, 1, width_inv_n, width_inv_p, h_inv)
     cni, cno = formula.gate_capacitance(tech, NAND, 2, width_nand_n, width_nand_p, h_nand)
     cli = formula.gate_cap(tech, width_nand_n) + formula.gate_cap(tech, width_nand_p)
-    gaa = getattr(formula, "gate_capacitance_gaa", None)
-    if gaa is not None:
-        is2 = (jnp.abs(fs - 2e-9) < 1e-12) & (prm.speciallayout > 0)
-        is1 = (jnp.abs(fs - 1e-9) < 1e-12) & (prm.speciallayout > 0)
-        ci2, co2 = gaa(tech, INV, 1, mn, mn, h_inv, 1.0 / 2.0, 4.5 / 15.0, 4.5 / 15.0)
-        ci1, co1 = gaa(tech, INV, 1, mn, mn, h_inv, 10.5 / 16.0, 4.5 / 10.0, 4.5 / 10.0)
-        cn2, cno2 = gaa(tech, NAND, 2, mn, mn, h_nand, 1.0, 22.0 / 15.0, 8.0 / 15.0)
-        cn1, cno1 = gaa(tech, NAND, 2, mn, mn, h_nand, 1.0, 23.0 / 15.0, 7.0 / 15.0)
-        ci = jnp.where(is2, ci2, jnp.where(is1, ci1, ci))
-        co = jnp.where(is2, co2, jnp.where(is1, co1, co))
-        cni = jnp.where(is2, cn2, jnp.where(is1, cn1, cni))
-        cno = jnp.where(is2, cno2, jnp.where(is1, cno1, cno))
+    ci, co, _, _ = formula.special_layout_caps(tech, prm, INV, 1, mn, mn, h_inv, formula.GAA_INV_TUNING, (ci, co))
+    cni, cno, _, _ = formula.special_layout_caps(tech, prm, NAND, 2, mn, mn, h_nand, formula.GAA_NAND_TUNING,
+                                                 (cni, cno))
     return MultilevelSAEncoder(
         num_encoder=num_encoder, num_level=num_level, num_input=num_input, num_gate=num_gate,
         width_inv_n=width_inv_n, width_inv_p=width_inv_p, width_nand_n=width_nand_n, width_nand_p=width_nand_p,
         w_encoder=w_encoder, h_encoder=h_encoder, cap_inv_input=ci, cap_inv_output=co,
         cap_nand_input=cni, cap_nand_output=cno, cap_nand_lg_input=cli,
-        area=area, height=height, width=width, enabled=enabled * jnp.ones_like(area),
+        area=area, height=height, width=width,
     )
 
 
@@ -136,11 +115,7 @@ def gate_leakage_n(tech, gate_type: int, num_input, width_n, width_p, temperatur
     return jnp.where(n == 2, two, three * n / 3.0)
 
 
-def _special(tech, prm):
-    return (tech.feature_size <= 2e-9) & (prm.speciallayout > 0)
-
-
-def encoder_latency(enc: MultilevelSAEncoder, tech, prm, ramp_input=1e20):
+def encoder_latency(enc: MultilevelSAEncoder, tech, prm, ramp_input=formula.STEP_RAMP):
     """Delay (s) of one encoding: the comparator-side inverter, then the wide NAND of an output bit.
 
     Returns ``(latency s, ramp_output 1/s)``. Nanosheet nodes with the special layout
@@ -150,9 +125,9 @@ def encoder_latency(enc: MultilevelSAEncoder, tech, prm, ramp_input=1e20):
     r_inv = formula.on_resistance(tech, enc.width_inv_n, NMOS, temp)
     d1, ramp1 = formula.horowitz(r_inv * (enc.cap_inv_output + 2.0 * enc.cap_nand_input), 0.0, ramp_input)
     r_nand = formula.on_resistance(tech, enc.width_nand_n, NMOS, temp) * 2.0
-    r_nand = jnp.where(_special(tech, prm), r_nand * 1.5, r_nand)
+    r_nand = jnp.where(formula.special_layout(tech, prm), r_nand * 1.5, r_nand)
     d2, ramp2 = formula.horowitz(r_nand * (enc.cap_nand_output + enc.cap_nand_lg_input * enc.num_input), 0.0, ramp1)
-    return (d1 + d2) * enc.enabled, ramp2
+    return d1 + d2, ramp2
 
 
 def encoder_leakage(enc: MultilevelSAEncoder, tech, prm):
@@ -161,14 +136,12 @@ def encoder_leakage(enc: MultilevelSAEncoder, tech, prm):
     Their read energy is zero in the reference model.
     """
     temp = prm.temp
-    fs = tech.feature_size
     vdd = tech.vdd
     n_cmp = (enc.num_level - 1.0) * enc.num_encoder
     leak = formula.gate_leakage(tech, NAND, 2, enc.width_nand_n, enc.width_nand_p, temp) * vdd * n_cmp
     leak = leak + gate_leakage_n(tech, NAND, enc.num_input, enc.width_nand_n, enc.width_nand_p, temp) * vdd \
         * enc.num_gate * enc.num_encoder
-    inv_factor = jnp.where((jnp.abs(fs - 2e-9) < 1e-12) & (prm.speciallayout > 0), 1.0 / 2.0,
-                           jnp.where((jnp.abs(fs - 1e-9) < 1e-12) & (prm.speciallayout > 0), 10.5 / 16.0, 1.0))
+    inv_factor = formula.special_layout_factor(tech, prm)
     leak = leak + formula.gate_leakage(tech, INV, 1, enc.width_inv_n, enc.width_inv_p, temp) * vdd * 5.0 \
         * n_cmp * inv_factor
-    return leak * enc.enabled
+    return leak

@@ -20,6 +20,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from dse.circuits import formula
+from dse.circuits.adc import fit_variable, open_or_shorted, power_law, temperature_factor
+from dse.circuits.cell_layout import spread
 from dse.pytree import pytree_dataclass
 from dse.tech.layout import INV, NAND, MAX_TRANSISTOR_HEIGHT, MIN_NMOS_SIZE
 
@@ -103,6 +105,8 @@ _POW_HP = np.array([
     [0.5, 0.0210, -2.311], [0.5, 0.0210, -2.311], [0.5, 0.0210, -2.311], [0.5, 0.0210, -2.311],
     [0.5, 0.0210, -2.311],
 ])
+#: conversion time (s) of voltage sensing
+VOLTAGE_SENSE_TIME = 1e-9
 #: read voltage (V) assumed by the sense-amplifier energy model, per node
 VREAD = np.array([0.58, 0.58, 0.55, 0.51, 0.51, 0.55, 0.277, 0.28, 0.264, 0.253, 0.248, 0.28, 0.272])
 
@@ -138,14 +142,6 @@ class MultilevelSenseAmp:
     area: Any                # m^2
     height: Any              # m
     width: Any               # m
-
-
-def _gaa_factors(tech):
-    """Selects the 2 nm / 1 nm nanosheet special-layout capacitance factors (traced)."""
-    fs = tech.feature_size
-    is2 = jnp.abs(fs - 2e-9) < 1e-12
-    is1 = jnp.abs(fs - 1e-9) < 1e-12
-    return is2, is1
 
 
 def multilevel_sense_amp(tech, prm, *, num_col, level_output, parallel, current_mode, r_start_parallel,
@@ -185,30 +181,19 @@ def multilevel_sense_amp(tech, prm, *, num_col, level_output, parallel, current_
     gp, jp = formula.gate_capacitance(tech, INV, 1, 0.0, width_pmos, h_std)
     gn, jn = formula.gate_capacitance(tech, INV, 1, width_nmos, 0.0, h_std)
     cni, cno = formula.gate_capacitance(tech, NAND, 2, width_nand_n, width_nand_p, h_std)
-    gaa = getattr(formula, "gate_capacitance_gaa", None)
-    if gaa is not None:
-        is2, is1 = _gaa_factors(tech)
-        mn = MIN_NMOS_SIZE * fs
-
-        def pick(normal, v2, v1):
-            return jnp.where(is2 & (prm.speciallayout > 0), v2, jnp.where(is1 & (prm.speciallayout > 0), v1, normal))
-
-        gp2, jp2 = gaa(tech, INV, 1, 0.0, width_pmos, h_std, 1.0 / 2.0, 4.5 / 15.0, 4.5 / 15.0)
-        gp1, jp1 = gaa(tech, INV, 1, 0.0, width_pmos, h_std, 10.5 / 16.0, 4.5 / 10.0, 4.5 / 10.0)
-        gn2, jn2 = gaa(tech, INV, 1, width_nmos, 0.0, h_std, 1.0 / 2.0, 4.5 / 15.0, 4.5 / 15.0)
-        gn1, jn1 = gaa(tech, INV, 1, width_nmos, 0.0, h_std, 10.5 / 16.0, 4.5 / 10.0, 4.5 / 10.0)
-        ci2, co2 = gaa(tech, NAND, 2, mn, mn, h_std, 1.0, 22.0 / 15.0, 8.0 / 15.0)
-        ci1, co1 = gaa(tech, NAND, 2, mn, mn, h_std, 1.0, 23.0 / 15.0, 7.0 / 15.0)
-        gp, jp = pick(gp, gp2, gp1), pick(jp, jp2, jp1)
-        gn, jn = pick(gn, gn2, gn1), pick(jn, jn2, jn1)
-        cni, cno = pick(cni, ci2, ci1), pick(cno, co2, co1)
+    mn = MIN_NMOS_SIZE * fs
+    gp, jp, _, _ = formula.special_layout_caps(tech, prm, INV, 1, 0.0, width_pmos, h_std, formula.GAA_INV_TUNING,
+                                               (gp, jp))
+    gn, jn, _, _ = formula.special_layout_caps(tech, prm, INV, 1, width_nmos, 0.0, h_std, formula.GAA_INV_TUNING,
+                                               (gn, jn))
+    cni, cno, _, _ = formula.special_layout_caps(tech, prm, NAND, 2, mn, mn, h_std, formula.GAA_NAND_TUNING,
+                                                 (cni, cno))
     # ---- layout: 9 minimum NMOS per comparator plus the shared dummy reference columns ----
     a_n, _, _ = formula.gate_area(tech, INV, 1, width_nmos, 0.0, h_std)
     dumcolshared = f(prm.dumcolshared)
     area = (a_n * 9.0) * num_ref * num_col
     area = area + f(array_height) * f(array_width_unit) * num_ref * num_col / dumcolshared
-    width = f(width_array) * jnp.ones_like(area)
-    height = area / width
+    height, width = spread(area, new_width=width_array)
     return MultilevelSenseAmp(
         num_col=num_col, level_output=level_output, parallel=parallel, current_mode=f(current_mode),
         dumcolshared=dumcolshared, width_nmos=width_nmos, width_pmos=width_pmos,
@@ -245,17 +230,6 @@ def column_latency_table(mlsa: MultilevelSenseAmp, prm, res):
     return lat + jnp.where(x > thr, corr, 0.0)
 
 
-def mlsa_latency(mlsa: MultilevelSenseAmp, prm, num_col_muxed, num_read):
-    """Read latency (s) of the flash ADCs for ``num_col_muxed`` conversions per read, ``num_read`` reads.
-
-    Current sensing settles as slowly as the worse of the two extreme reference columns
-    (``Rref[1]`` and the last one); voltage sensing takes 1 ns per conversion.
-    """
-    lat = jnp.maximum(column_latency_table(mlsa, prm, mlsa.r_ref_last), column_latency_table(mlsa, prm, mlsa.r_ref_1))
-    per = jnp.where(mlsa.current_mode > 0, lat, 1e-9)
-    return per * num_col_muxed * num_read
-
-
 def power_law_exponent(prm):
     """Exponent ``b`` of the HP power fit ``P = k n uW + a x**b`` (``x``: column resistance in ohm
     at 0.5 V read)."""
@@ -266,20 +240,20 @@ def column_power(mlsa: MultilevelSenseAmp, prm, res, x_pow=None):
     """Static (current-mirror) power (W) of one ADC's comparators at column resistance ``res``.
 
     Voltage sensing has no such term (0); an open column draws 1 uW, a shorted one 0. ``x_pow``:
-    ``x ** power_law_exponent(prm)`` with ``x = res * 0.5 / read_voltage``, if computed already.
+    ``x ** power_law_exponent(prm)`` with ``x`` the fits' variable (:func:`dse.circuits.adc.fit_variable`),
+    if computed already.
     """
     idx = prm.node_index
-    x = jnp.asarray(res, jnp.float64) * 0.5 / prm.read_voltage  # fits were made at 0.5 V read
+    x = fit_variable(prm, res)
     n = mlsa.level_output - 1.0
     b1, a1, c1, b2, a2, c2, a3, c3 = jnp.asarray(_POW_LSTP)[idx].T
     lp = jnp.where(x < b1, a1 * x + c1, jnp.where(x < b2, a2 * jnp.log(x) + c2, a3 * jnp.log(x) + c3)) * n
     k, a, b = jnp.asarray(_POW_HP)[idx].T
-    x_pow = jnp.exp(b * jnp.log10(x)) if x_pow is None else x_pow
+    x_pow = power_law(x, b) if x_pow is None else x_pow
     hp = k * n * 1e-6 + a * x_pow
-    p = jnp.where(prm.deviceroadmap == 1, hp, lp)
-    p = jnp.where(jnp.isinf(x), 1e-6, jnp.where(x == 0, 0.0, p))
-    p = jnp.where(mlsa.current_mode > 0, p, jnp.where(jnp.isinf(x), 1e-6, 0.0))
-    return p * (1 + 1.3e-3 * (prm.temp - 300))
+    p = open_or_shorted(x, jnp.where(prm.deviceroadmap == 1, hp, lp))
+    p = jnp.where(mlsa.current_mode > 0, p, open_or_shorted(x, 0.0))
+    return p * temperature_factor(prm)
 
 
 # ---------------------------------------------------------------------------------------
@@ -292,13 +266,13 @@ MAX_LEVELS = 1024
 
 
 def mlsa_column_time(mlsa: MultilevelSenseAmp, prm):
-    """Time (s) a column's comparators draw static current during one conversion.
+    """Time (s) of one conversion, during which a column's comparators draw static current.
 
-    Current sensing: the settling time of the slower extreme reference column (as in
-    :func:`mlsa_latency`); voltage sensing: 1 ns.
+    Current sensing settles as slowly as the worse of the two extreme reference columns
+    (``Rref[1]`` and the last one); voltage sensing takes 1 ns.
     """
     lat = jnp.maximum(column_latency_table(mlsa, prm, mlsa.r_ref_last), column_latency_table(mlsa, prm, mlsa.r_ref_1))
-    return jnp.where(mlsa.current_mode > 0, lat, 1e-9)
+    return jnp.where(mlsa.current_mode > 0, lat, VOLTAGE_SENSE_TIME)
 
 
 #: reference columns per step of :func:`mlsa_reference_power`

@@ -4,8 +4,9 @@ The layout is a transistor count that grows with the resolution: 269 NMOS and
 209 PMOS minimum footprints for one bit, plus 109 NMOS and 73 PMOS per extra
 bit (comparator, capacitive DAC switches, SAR logic). The ADCs are laid out
 across the array width. Power per conversion is a per-node fit of circuit
-simulations (table below, indexed by :data:`dse.design.NODES`). Manual: SAR ADC
-model of NeuroSim V1.4 (read periphery).
+simulations (table below, indexed by :data:`dse.design.NODES`); a conversion takes one
+clock cycle per bit plus one. The ``adc`` knob's ``sar`` (interface: :mod:`dse.circuits.adc`).
+Manual: SAR ADC model of NeuroSim V1.4 (read periphery).
 
 Units: m, m^2, s, J, W.
 """
@@ -17,9 +18,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from dse.circuits import formula
-from dse.circuits.multilevel_sa_encoder import log2_exact
+from dse.circuits.adc import ADCInputs, ADCModel, fit_variable, open_or_shorted, power_law, temperature_factor
+from dse.circuits.cell_layout import spread
+from dse.circuits.formula import log2_exact
 from dse.pytree import pytree_dataclass
 from dse.tech.layout import INV, MAX_TRANSISTOR_HEIGHT, MIN_NMOS_SIZE
+
+#: conversion clock (s): one cycle per bit, plus one
+CYCLE = 1e-9
+#: layout: minimum NMOS / PMOS footprints of a 1-bit converter, and per extra bit
+N_BASE, P_BASE, N_PER_BIT, P_PER_BIT = 269, 209, 109, 73
 
 # Column power fit (W) of one conversion: (k1 log2(L) + k0) 1e-6 + a exp(b log10 x), x the column
 # resistance (ohm). Columns: k1, k0, a, b. Order of dse.design.NODES.
@@ -54,10 +62,10 @@ class SarADC:
     width: Any          # m
 
 
-def sar_adc(tech, prm, *, num_col, level_output, width_array) -> SarADC:
-    """``num_col`` SAR ADCs laid out across ``width_array`` (m)."""
+def sar_adc(tech, prm, inp: ADCInputs) -> SarADC:
+    """``inp.num_adc`` SAR ADCs of ``inp.levels`` levels laid out across ``inp.width_array`` (m)."""
     f = lambda x: jnp.asarray(x, jnp.float64)  # noqa: E731
-    num_col, level_output = f(num_col), f(level_output)
+    num_col, level_output = f(inp.num_adc), f(inp.levels)
     fs = tech.feature_size
     width_nmos = MIN_NMOS_SIZE * fs
     width_pmos = tech.pn_size_ratio * MIN_NMOS_SIZE * fs
@@ -65,16 +73,16 @@ def sar_adc(tech, prm, *, num_col, level_output, width_array) -> SarADC:
     a_n, _, _ = formula.gate_area(tech, INV, 1, width_nmos, 0.0, h_std)
     a_p, _, _ = formula.gate_area(tech, INV, 1, 0.0, width_pmos, h_std)
     extra_bits = log2_exact(level_output) - 1.0
-    area_unit = a_n * (269 + extra_bits * 109) + a_p * (209 + extra_bits * 73)
+    area_unit = a_n * (N_BASE + extra_bits * N_PER_BIT) + a_p * (P_BASE + extra_bits * P_PER_BIT)
     area = area_unit * num_col
-    width = f(width_array) * jnp.ones_like(area)
+    height, width = spread(area, new_width=inp.width_array)
     return SarADC(num_col=num_col, level_output=level_output, width_nmos=width_nmos, width_pmos=width_pmos,
-                  area_unit=area_unit, area=area, height=area / width, width=width)
+                  area_unit=area_unit, area=area, height=height, width=width)
 
 
-def sar_latency(adc: SarADC, num_read):
-    """Conversion latency (s): one 1 ns cycle per bit plus one, times ``num_read``."""
-    return (log2_exact(adc.level_output) + 1.0) * 1e-9 * num_read
+def sar_latency(adc: SarADC, tech, prm):
+    """One conversion (s): one :data:`CYCLE` per bit plus one."""
+    return (log2_exact(adc.level_output) + 1.0) * CYCLE
 
 
 def _power_fit(prm):
@@ -84,21 +92,29 @@ def _power_fit(prm):
 
 
 def power_law_exponent(prm):
-    """Exponent ``b`` of the power fit's ``x**b`` term (``x``: column resistance in ohm at 0.5 V read)."""
+    """Exponent ``b`` of the power fit's ``x**b`` term (``x``: :func:`dse.circuits.adc.fit_variable`)."""
     return _power_fit(prm)[3]
 
 
-def column_energy(adc: SarADC, prm, res, x_pow=None):
-    """Energy (J) of one conversion of a column of resistance ``res`` (ohm).
+def sar_column_energy(adc: SarADC, tech, prm, res, x_pow=None):
+    """Energy (J) of one conversion of a column of resistance ``res`` (ohm): the fitted power over
+    :func:`sar_latency`.
 
-    ``x_pow``: ``x ** power_law_exponent(prm)`` with ``x = res * 0.5 / read_voltage``, if computed
-    already (:func:`dse.array.subarray_performance.adc_column_energy` shares it between ADC kinds).
+    ``x_pow``: ``x ** power_law_exponent(prm)`` of the fits' variable ``x``, if computed already
+    (:func:`dse.circuits.adc.column_energy` shares it between ADC types).
     """
-    x = jnp.asarray(res, jnp.float64) * 0.5 / prm.read_voltage  # fits were made at 0.5 V read
+    x = fit_variable(prm, res)
     bits = log2_exact(adc.level_output)
     k1, k0, a, b = _power_fit(prm)
-    x_pow = jnp.exp(b * jnp.log10(x)) if x_pow is None else x_pow
-    p = (k1 * bits + k0) * 1e-6 + a * x_pow
-    p = jnp.where(jnp.isinf(x), 1e-6, jnp.where(x == 0, 0.0, p))
-    p = p * (1 + 1.3e-3 * (prm.temp - 300))
-    return p * (bits + 1.0) * 1e-9
+    x_pow = power_law(x, b) if x_pow is None else x_pow
+    p = open_or_shorted(x, (k1 * bits + k0) * 1e-6 + a * x_pow)
+    return p * temperature_factor(prm) * sar_latency(adc, tech, prm)
+
+
+def sar_leakage(adc: SarADC, tech, prm):
+    """Leakage (W): none apart from the fitted power, which is counted per conversion."""
+    return jnp.zeros_like(adc.area)
+
+
+ADC = ADCModel(name="sar", layout=sar_adc, latency=sar_latency, column_energy=sar_column_energy,
+               leakage=sar_leakage, power_law_exponent=power_law_exponent)

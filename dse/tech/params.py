@@ -20,7 +20,7 @@ import numpy as np
 
 from dse import design as D
 from dse.design import NODES, DesignArrays
-from dse.pytree import pytree_dataclass
+from dse.pytree import pytree_dataclass, static_field
 
 IR_DROP_TOLERANCE = 0.25
 
@@ -96,7 +96,7 @@ class Params:
     num_add: Any             # floor(numRowSubArray / numRowParallel)
     level_output: Any        # 2**adc_bits
     dumcolshared: Any
-    sar_adc: Any
+    adc_type: Any            # code of the ADC type: index into adc_models (dse.circuits.adc)
     current_mode: Any
     cell_bit: Any
     synapse_bit: Any
@@ -179,6 +179,8 @@ class Params:
     tile_buffer_core_size_row: Any
     tile_buffer_core_size_col: Any
     speciallayout: Any
+    #: the registered ADC types the ``adc_type`` codes index (static, from the encoded points)
+    adc_models: tuple = static_field(default=())
 
 
 def make_params(d: DesignArrays) -> Params:
@@ -216,7 +218,7 @@ def make_params(d: DesignArrays) -> Params:
         deviceroadmap=jnp.asarray(d.roadmap), parallel_read=parallel,
         num_row_sub_array=sub, num_col_sub_array=sub, num_row_parallel=f(d.parallel_read),
         num_add=jnp.floor(sub / f(d.parallel_read)), level_output=level, dumcolshared=level,
-        sar_adc=f(d.adc), current_mode=f(jnp.asarray(d.sense) == D.CURRENT),
+        adc_type=f(d.adc), adc_models=d.adc_types, current_mode=f(jnp.asarray(d.sense) == D.CURRENT),
         cell_bit=cell_bit, synapse_bit=f(d.weight_bits), num_bit_input=f(d.input_bits),
         num_col_per_synapse=ncps, num_col_muxed=col_mux,
         resistance_on=r_on, resistance_off=r_off, resistance_access=r_on * IR_DROP_TOLERANCE,
