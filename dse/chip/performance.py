@@ -18,11 +18,17 @@ over the classes' member histograms, energies are sums with the reference's mult
 Module states that differ between novel- and conventional-mapped layers are picked per layer
 (leaves of shape (L, 1)) so that each circuit is evaluated once.
 
+One function per level of the hierarchy: :func:`slice_reads` (the subarray reads),
+:func:`pe_performance` (PE classes), :func:`tile_performance` (tile classes),
+:func:`global_performance` (the chip-level modules' work per layer) and :func:`tile_leakage`;
+:func:`layer_performance` composes them into :class:`dse.chip.aggregate.LayerFigures`.
+
 Units: s (or cycles), J, W, m.
 """
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -40,10 +46,12 @@ from dse.circuits.sigmoid import sigmoid_latency, sigmoid_power
 from dse.interconnect.bus import bus_latency, bus_power
 from dse.interconnect.htree import htree_latency, htree_power
 from dse.interconnect.xy_bus import xy_bus_latency, xy_bus_power
+from dse.pytree import pytree_dataclass
 from dse.traces.mapping import PE_DUP_GRID, PE_DUP_WHOLE, PE_NO_DUP
 from dse.traces.resistance import column_conductance_entries, column_params, column_resistance_states
 
-__all__ = ["LayerTables", "layer_tables", "stack_tables", "clock", "layer_performance", "chip_performance"]
+__all__ = ["LayerTables", "layer_tables", "stack_tables", "clock", "layer_performance", "chip_performance", "slice_reads",
+           "pe_performance", "tile_performance", "global_performance", "tile_leakage"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,34 +155,105 @@ def clock(sub, tech, prm, cell, timing=None):
 
 
 # ---------------------------------------------------------------------------------------------
-# per-layer evaluation of one design point
+# per-layer evaluation of one design point: subarray reads, PEs, tiles, chip, leakage
 # ---------------------------------------------------------------------------------------------
-def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq, timing=None, g_col=None):
-    """Per-layer figures of one design point (latencies in cycles when synchronous).
+@pytree_dataclass
+class Latency:
+    """A latency (s, or cycles when synchronous) and its breakdown, per layer and module class."""
 
-    ``chip``: :class:`dse.chip.chip.ChipArea`; ``fp``: the floorplan; ``tb``: :class:`LayerTables`;
-    ``g_col``: the column states' conductances (L, K) if computed already
-    (:func:`dse.traces.resistance.column_conductance_entries`).
-    Returns :class:`dse.chip.aggregate.LayerFigures` (latencies not yet scaled by the period).
-    """
-    f = lambda x: jnp.asarray(x, jnp.float64)  # noqa: E731
-    nbi, ncm, ncps = prm.num_bit_input, prm.num_col_muxed, prm.num_col_per_synapse
-    sub_r = prm.num_row_sub_array
-    novel = jnp.asarray(tb.novel)                                   # (L,)
-    nv = f(tb.num_in_vector)
-    reads = f(tb.num_reads)
-    rows, cols = f(tb.rows), f(tb.cols)
-    Tn = tb.tc_rows.shape[-1]
-    # the buffers see the memory cell as the subarray leaves it (the reference shares one cell object)
-    shared = lambda b: with_shared_cell(b, tech, prm, cell, sub.width_access_cmos, sub.cap_sram_cell)  # noqa: E731
+    total: Any
+    adc: Any
+    accum: Any
+    other: Any
+    buffer: Any
+    ic: Any
+
+
+@pytree_dataclass
+class SliceReads:
+    """The subarray reads of each layer: latencies of the distinct active-row histograms (L, H) and
+    the dynamic energy of all the layer's reads (L,), each split into ADC, accumulation and other."""
+
+    latency: Any
+    latency_adc: Any
+    latency_accum: Any
+    latency_other: Any
+    energy_adc: Any
+    energy_accum: Any
+    energy_other: Any
+
+
+@pytree_dataclass
+class PEFigures:
+    """The PE classes of each layer: latency (L, C); energies of the adder trees, flip-flop buffers
+    and buses summed over the layer's PEs (L,); leakage of one PE's buffers and buses."""
+
+    latency: Latency
+    energy_accum: Any
+    energy_buffer: Any
+    energy_ic: Any
+    io_leakage: Any
+
+
+@pytree_dataclass
+class TileFigures:
+    """The tile classes of each layer: latency (L, T); energies of the accumulation, activation,
+    buffers and H-tree summed over the layer's tiles (L,); leakage of one tile's buffers and H-tree."""
+
+    latency: Latency
+    energy_accum: Any
+    energy_other: Any
+    energy_buffer: Any
+    energy_ic: Any
+    buffer_leakage: Any
+    htree_leakage: Any
+
+
+@pytree_dataclass
+class GlobalFigures:
+    """The chip-level modules' part of each layer (L,): latency and dynamic energy of the global
+    activation, accumulation, max pooling, buffer and interconnect, and the layer's tiles."""
+
+    activation_latency: Any
+    activation_energy: Any
+    accum_latency: Any
+    accum_energy: Any
+    pool_latency: Any
+    pool_energy: Any
+    buffer_latency: Any
+    buffer_energy: Any
+    ic_latency: Any
+    ic_energy: Any
+    num_tiles: Any
+
+
+def _f(x):
+    return jnp.asarray(x, jnp.float64)
+
+
+def _int_reads(tb, prm):
+    """Operations per column of a layer's reads: (int) input vectors x int column quotient (L,)."""
+    return jnp.floor(_f(tb.num_in_vector)) * jnp.floor(prm.num_col_muxed / prm.num_col_per_synapse)
+
+
+def _shared_cell(tech, prm, cell, sub):
+    """The buffers see the memory cell as the subarray leaves it (the reference shares one cell object)."""
+    return lambda b: with_shared_cell(b, tech, prm, cell, sub.width_access_cmos, sub.cap_sram_cell)
+
+
+def layer_tile(tech, prm, cell, sub, chip, tb: LayerTables):
+    """Each layer's tile kind (novel or conventional), its buffers with the shared cell: leaves (L, 1)."""
+    shared = _shared_cell(tech, prm, cell, sub)
     tcm = dataclasses.replace(chip.tile_cm, input_buffer=shared(chip.tile_cm.input_buffer),
                               output_buffer=shared(chip.tile_cm.output_buffer))
     tnm = dataclasses.replace(chip.tile_nm, input_buffer=shared(chip.tile_nm.input_buffer),
                               output_buffer=shared(chip.tile_nm.output_buffer))
-    tile = _pick(novel, tnm, tcm)                                   # the layer's tile kind, leaves (L, 1)
+    return _pick(jnp.asarray(tb.novel), tnm, tcm)
 
-    # ---------------- subarray reads ----------------
-    timing = subarray_timing(sub, tech, prm, cell) if timing is None else timing
+
+def slice_reads(sub, tech, prm, cell, tb: LayerTables, clk_freq, timing, g_col=None) -> SliceReads:
+    """Latency of each distinct read histogram and energy of every read of each layer."""
+    f = _f
     parts = _histogram_latencies(sub, tech, prm, cell, tb, clk_freq, timing)   # (L, H, 3)
     blk_adc, blk_acc, blk_oth = parts[..., 0], parts[..., 1], parts[..., 2]
     blk_lat = blk_adc + blk_acc + blk_oth                           # (L, H)
@@ -187,15 +266,22 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
     e_adc = terms.adc_const * reads_m + terms.adc_per_row * nsum_m + e_conv
     e_acc = terms.accum_const * reads_m + terms.accum_per_row * nsum_m
     e_oth = terms.other_const * reads_m + terms.other_per_row * nsum_m
+    return SliceReads(latency=blk_lat, latency_adc=blk_adc, latency_accum=blk_acc, latency_other=blk_oth,
+                      energy_adc=e_adc, energy_accum=e_acc, energy_other=e_oth)
 
-    # ---------------- PE classes ----------------
+
+def pe_performance(pe, tech, prm, tb: LayerTables, rd: SliceReads, clk_freq) -> PEFigures:
+    """Each PE class: the slowest of its slices (or divided by its duplication), its adder tree, its
+    input / output flip-flop buffers and buses (``pe``: the layer's PE kind, leaves (L, 1))."""
+    f = _f
+    nbi, ncps = prm.num_bit_input, prm.num_col_per_synapse
+    reads = f(tb.num_reads)
     member = jnp.asarray(tb.pc_member)
     pe_case = jnp.asarray(tb.pc_case)
     pe_dup = f(tb.pc_dup)
     pe_rows, pe_cols = f(tb.pc_rows), f(tb.pc_cols)
-    at_read = jnp.floor(nv) * jnp.floor(ncm / ncps)                 # (int) vectors x int quotient
-    at_units = jnp.ceil(pe_rows / sub_r)                            # (L, C)
-    pe = tile.pe
+    at_read = _int_reads(tb, prm)
+    at_units = jnp.ceil(pe_rows / prm.num_row_sub_array)            # (L, C)
     at_lat = adder_tree_latency(pe.adder_tree, tech, prm, at_read[:, None], at_units, 0.0,
                                 clk_freq=clk_freq).read_latency
     at_e = adder_tree_power(pe.adder_tree, tech, prm, at_read[:, None], at_units).read_dynamic_energy
@@ -206,7 +292,8 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
     add_b = jnp.where(grid, at_lat, 0.0)
     div = jnp.where(grid | whole, pe_dup, 1.0)
     tree = jnp.where(nodup, at_lat, 0.0)
-    m_lat, m_adc, m_acc, m_oth = _class_max(jnp.stack([blk_lat, blk_adc, blk_acc, blk_oth]), member)  # (L, C) each
+    m_lat, m_adc, m_acc, m_oth = _class_max(jnp.stack([rd.latency, rd.latency_adc, rd.latency_accum,
+                                                       rd.latency_other]), member)  # (L, C) each
     pe_lat = (m_lat + add_b).clip(min=0.0) / div + tree
     pe_adc = m_adc.clip(min=0.0) / div
     pe_acc = (m_acc + add_b).clip(min=0.0) / div + tree
@@ -232,25 +319,26 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
     po = bus_power(pe.bus_output, tech, prm, bw_out, bus_out_n, False)
     pe_buf_e = pbi.read_dynamic_energy + pbo.read_dynamic_energy
     pe_ic_e = pi.read_dynamic_energy + po.read_dynamic_energy
-    pe_io_leak = pbi.leakage + pbo.leakage + pi.leakage + po.leakage
-    sync = prm.synchronous > 0
-    pe_ic_lat = jnp.where(sync, 0.0, pe_ic_lat)
-    pe_lat = pe_lat + pe_buf_lat + pe_ic_lat
-    pe_oth = pe_oth + pe_buf_lat + pe_ic_lat
-    sub_leak = subarray_leakage(sub, tech, prm, cell)
+    pe_ic_lat = jnp.where(prm.synchronous > 0, 0.0, pe_ic_lat)
     # energies of the PEs (slices already carry their multiplicity)
     pmult = f(tb.pc_mult) * tb.pc_valid
-    pe_e_extra_acc = jnp.sum(pmult * pe_at_e, -1)
-    pe_e_buf = jnp.sum(pmult * pe_buf_e, -1)
-    pe_e_ic = jnp.sum(pmult * pe_ic_e, -1)
+    return PEFigures(
+        latency=Latency(total=pe_lat + pe_buf_lat + pe_ic_lat, adc=pe_adc, accum=pe_acc,
+                        other=pe_oth + pe_buf_lat + pe_ic_lat, buffer=pe_buf_lat, ic=pe_ic_lat),
+        energy_accum=jnp.sum(pmult * pe_at_e, -1), energy_buffer=jnp.sum(pmult * pe_buf_e, -1),
+        energy_ic=jnp.sum(pmult * pe_ic_e, -1), io_leakage=pbi.leakage + pbo.leakage + pi.leakage + po.leakage)
 
-    # ---------------- tile classes ----------------
-    ptile, pval = jnp.asarray(tb.pc_tile), jnp.asarray(tb.pc_valid)
-    tval = jnp.asarray(tb.tc_valid)
-    tmax = lambda x: _tile_max(x, ptile, pval, Tn)  # noqa: E731
+
+def tile_performance(tile, tech, prm, cell, tb: LayerTables, pe: PEFigures, clk_freq) -> TileFigures:
+    """Each tile class: the slowest of its PEs (divided by its duplication), its accumulation,
+    activation, input / output buffers and H-tree (``tile``: the layer's tile kind, leaves (L, 1))."""
+    f = _f
+    nbi, ncm, ncps = prm.num_bit_input, prm.num_col_muxed, prm.num_col_per_synapse
+    novel = jnp.asarray(tb.novel)
+    nv, reads = f(tb.num_in_vector), f(tb.num_reads)
+    ptile, pval, tval = jnp.asarray(tb.pc_tile), jnp.asarray(tb.pc_valid), jnp.asarray(tb.tc_valid)
     tdiv = f(tb.tc_div)
-    t_lat, t_adc, t_acc, t_oth, t_buf, t_ic = (tmax(x) / tdiv for x in (pe_lat, pe_adc, pe_acc, pe_oth, pe_buf_lat,
-                                                                       pe_ic_lat))
+    lat = jax.tree_util.tree_map(lambda x: _tile_max(x, ptile, pval, tb.tc_rows.shape[-1]) / tdiv, pe.latency)
     t_rows, t_cols = f(tb.tc_rows), f(tb.tc_cols)
     # tile accumulation: the conventional tile takes a real ceil of the column ratio, the novel an int quotient
     acc_read = jnp.floor(nv) * jnp.where(novel, jnp.floor(ncm / ncps), jnp.ceil(ncm / ncps))
@@ -261,12 +349,10 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
     acc_e = adder_tree_power(tile.accumulation, tech, prm, acc_read[:, None], acc_units).read_dynamic_energy
     acc_lat = jnp.where(has_acc, acc_lat, 0.0)
     acc_e = jnp.where(has_acc, acc_e, 0.0)
-    t_lat = t_lat + acc_lat
-    t_acc = t_acc + acc_lat
 
     chip_act = prm.chip_activation != 0
     relu = prm.re_lu != 0
-    q = (jnp.floor(nv) * jnp.floor(ncm / ncps))[:, None]          # (int) vectors x int quotient, (L, 1)
+    q = _int_reads(tb, prm)[:, None]                                # (L, 1)
     t = tile
     nov = novel[:, None]
     num_pe_nm = f(tb.n_pe)[:, None]
@@ -299,24 +385,25 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
                            clk_freq=clk_freq).read_latency
     hp = htree_power(t.htree, tech, prm, t.pe.height, t.pe.width, bw,
                      (bits_out * prm.inputtoggle + bits_in * prm.outputtoggle) / bw)
-    th_e, th_leak = hp.read_dynamic_energy, hp.leakage
-    tbuf_leak = pi_.leakage + po_.leakage
-    pe_sub_leak = sub_leak.leakage * jnp.ceil(t.pe_size / sub_r) * jnp.ceil(t.pe_size / prm.num_col_sub_array)
-    t_lat = t_lat + act_lat + tbuf_lat + th_lat
-    t_oth = t_oth + act_lat + tbuf_lat + th_lat
-    t_buf = t_buf + tbuf_lat
-    t_ic = t_ic + th_lat
     tsum = lambda x: jnp.sum(jnp.where(tval, jnp.broadcast_to(x, tval.shape) * f(tb.tc_count), 0.0), -1)  # noqa
+    return TileFigures(
+        latency=Latency(total=lat.total + acc_lat + act_lat + tbuf_lat + th_lat, adc=lat.adc, accum=lat.accum + acc_lat,
+                        other=lat.other + act_lat + tbuf_lat + th_lat, buffer=lat.buffer + tbuf_lat,
+                        ic=lat.ic + th_lat),
+        energy_accum=tsum(acc_e), energy_other=tsum(act_e + tbuf_e + hp.read_dynamic_energy),
+        energy_buffer=tsum(tbuf_e), energy_ic=tsum(hp.read_dynamic_energy),
+        buffer_leakage=pi_.leakage + po_.leakage, htree_leakage=hp.leakage)
 
-    # ---------------- chip level (per layer) ----------------
-    # the chip keeps the slowest tile with the reference's MAX (a NaN tile figure is passed over)
-    cmax = lambda x: jnp.max(jnp.where(tval & ~jnp.isnan(x), x, 0.0), -1)  # noqa: E731
-    c_lat, c_adc, c_acc, c_oth, c_buf, c_ic = (cmax(x) for x in (t_lat, t_adc, t_acc, t_oth, t_buf, t_ic))
-    e_tile_acc = tsum(acc_e)
-    e_tile_oth = tsum(act_e + tbuf_e + th_e)
-    e_tile_buf = tsum(tbuf_e)
-    e_tile_ic = tsum(th_e)
 
+def global_performance(chip, tech, prm, cell, sub, fp, tb: LayerTables, clk_freq) -> GlobalFigures:
+    """The chip-level modules' work for each layer: global activation (when the chip activates),
+    accumulation across tile rows, max pooling, global buffer and global interconnect."""
+    f = _f
+    nbi, ncps = prm.num_bit_input, prm.num_col_per_synapse
+    novel = jnp.asarray(tb.novel)
+    nv, rows, cols = f(tb.num_in_vector), f(tb.rows), f(tb.cols)
+    chip_act = prm.chip_activation != 0
+    relu = prm.re_lu != 0
     out_c = f(tb.out_c)
     g_relu = chip.relu
     r = jnp.ceil(nv * out_c / g_relu.num_unit)
@@ -325,8 +412,6 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
                        sigmoid_latency(chip.sigmoid, tech, prm, rs, clk_freq=clk_freq).read_latency)
     ga_e = jnp.where(relu, bit_shifter_power(g_relu, tech, prm, r).read_dynamic_energy,
                      sigmoid_power(chip.sigmoid, tech, prm, cell, rs).read_dynamic_energy)
-    ga_lat = jnp.where(chip_act, ga_lat, 0.0)
-    ga_e = jnp.where(chip_act, ga_e, 0.0)
     nt_row = f(fp.num_tile_each_layer_row)
     nt_col = f(fp.num_tile_each_layer_col)
     gacc = chip.accumulation
@@ -347,7 +432,6 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
     tot_col = jnp.ceil(total_tiles / tot_row)
     uh = jnp.where(novel, chip.nm_tile_height, chip.cm_tile_height)
     uw = jnp.where(novel, chip.nm_tile_width, chip.cm_tile_width)
-    use_ht = prm.global_bus_type != 0
     ht = chip.htree
     bw_l = jnp.ceil(ht.bus_width * (nt_row * nt_col / total_tiles))
     ht_lat = htree_latency(ht, tech, prm, uh, uw, jnp.ceil((load_out + load_in) / bw_l), clk_freq=clk_freq).read_latency
@@ -359,32 +443,30 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
                             jnp.ceil(load_in / xy.bus_width * tot_col / nt_col), clk_freq=clk_freq).read_latency
     xy_e = xy_bus_power(xy, tech, prm, x_end, y_init, uh, uw, load_out * prm.inputtoggle,
                         load_in * prm.outputtoggle).read_dynamic_energy
-    gic_lat = jnp.where(use_ht, ht_lat, xy_lat)
-    gic_e = jnp.where(use_ht, ht_e, xy_e)
-    gb = shared(chip.global_buffer)
+    use_ht = prm.global_bus_type != 0
+    gb = _shared_cell(tech, prm, cell, sub)(chip.global_buffer)
     gw = gb.interface_width
     gbl = buffer_latency(gb, tech, prm, cell, gw, load_out / gw, gw, load_in / gw, clk_freq=clk_freq)
     gbp = buffer_power(gb, tech, prm, gw, load_out / gw, gw, load_in / gw)
     gdiv = jnp.minimum(f(fp.num_buffer_core), jnp.ceil(f(fp.global_bus_width) / gw))
-    gb_lat = (gbl.read_latency + gbl.write_latency) / gdiv
-    gb_e = gbp.read_dynamic_energy + gbp.write_dynamic_energy
+    return GlobalFigures(
+        activation_latency=jnp.where(chip_act, ga_lat, 0.0), activation_energy=jnp.where(chip_act, ga_e, 0.0),
+        accum_latency=gacc_lat, accum_energy=gacc_e, pool_latency=mp_lat, pool_energy=mp_e,
+        buffer_latency=(gbl.read_latency + gbl.write_latency) / gdiv,
+        buffer_energy=gbp.read_dynamic_energy + gbp.write_dynamic_energy,
+        ic_latency=jnp.where(use_ht, ht_lat, xy_lat), ic_energy=jnp.where(use_ht, ht_e, xy_e),
+        num_tiles=nt_row * nt_col)
 
-    lat = c_lat + ga_lat + gacc_lat + mp_lat + gb_lat + gic_lat
-    lat_acc = c_acc + gacc_lat
-    lat_oth = c_oth + ga_lat + mp_lat + gb_lat + gic_lat
-    lat_buf = c_buf + gb_lat
-    lat_ic = c_ic + gic_lat
 
-    en_adc = e_adc
-    en_acc = e_acc + pe_e_extra_acc + e_tile_acc + gacc_e
-    en_oth = e_oth + pe_e_buf + pe_e_ic + e_tile_oth + ga_e + mp_e + gb_e + gic_e
-    en_buf = pe_e_buf + e_tile_buf + gb_e
-    en_ic = pe_e_ic + e_tile_ic + gic_e
+def tile_leakage(tile, sub, tech, prm, cell, tb: LayerTables, pe: PEFigures, tl: TileFigures):
+    """(Leakage of one tile of each layer (W, (L,)), its SRAM cells' leakage while it computes).
 
-    # ---------------- leakage of one tile of each layer ----------------
-    # The reference's modules keep the state of their LAST call: a tile's leakage takes the PE
-    # adder tree's and the tile accumulation's leakage as left by the most recent call (possibly in
-    # an earlier layer, or, in synchronous mode, in the clock pass that ran over all layers first).
+    The reference's modules keep the state of their LAST call: a tile's leakage takes the PE
+    adder tree's and the tile accumulation's leakage as left by the most recent call (possibly in
+    an earlier layer, or, in synchronous mode, in the clock pass that ran over all layers first)."""
+    f = _f
+    sync = prm.synchronous > 0
+    novel = jnp.asarray(tb.novel)
     Lw = novel.shape[0]
     lidx = jnp.arange(Lw)
 
@@ -395,25 +477,56 @@ def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq,
         k = jnp.where((k < 0) & in_clock_pass & sync, last_all, k)
         return jnp.where(k >= 0, units[jnp.maximum(k, 0)], 0.0)
 
+    sub_leak = subarray_leakage(sub, tech, prm, cell)
+    pe_sub_leak = sub_leak.leakage * jnp.ceil(tile.pe_size / prm.num_row_sub_array) * \
+        jnp.ceil(tile.pe_size / prm.num_col_sub_array)
     at_called, at_u = jnp.asarray(tb.at_called), f(tb.at_units)
     un = jnp.where(novel, stale(at_called & novel, at_u, True), stale(at_called & ~novel, at_u, True))
-    at_leak_t = adder_tree_power(pe.adder_tree, tech, prm, 1.0, un[:, None]).leakage[:, 0]
+    at_leak_t = adder_tree_power(tile.pe.adder_tree, tech, prm, 1.0, un[:, None]).leakage[:, 0]
     at_leak_t = jnp.where(un > 0, at_leak_t, 0.0)
-    pe_leak = pe_sub_leak[:, 0] + at_leak_t + pe_io_leak[:, 0]
+    pe_leak = pe_sub_leak[:, 0] + at_leak_t + pe.io_leakage[:, 0]
     n_pe = f(tb.n_pe)
     acc_called, acc_u = jnp.asarray(tb.acc_called), f(tb.acc_units)
     au = jnp.where(novel, stale(acc_called & novel, acc_u, False), stale(acc_called & ~novel, acc_u, True))
     acc_leak = adder_tree_power(tile.accumulation, tech, prm, 1.0, au[:, None]).leakage[:, 0]
     acc_leak = jnp.where(au > 0, acc_leak, 0.0)
-    tile_leakage = pe_leak * n_pe + acc_leak + jnp.broadcast_to(tbuf_leak, (Lw, 1))[:, 0] + \
-        jnp.broadcast_to(th_leak, (Lw, 1))[:, 0]
-    tile_in_use = sub_leak.leakage_sram_in_use * f(tb.n_sub_pe) * n_pe
+    leakage = pe_leak * n_pe + acc_leak + jnp.broadcast_to(tl.buffer_leakage, (Lw, 1))[:, 0] + \
+        jnp.broadcast_to(tl.htree_leakage, (Lw, 1))[:, 0]
+    return leakage, sub_leak.leakage_sram_in_use * f(tb.n_sub_pe) * n_pe
 
+
+def layer_performance(tech, prm, cell, sub, chip, fp, tb: LayerTables, clk_freq, timing=None, g_col=None):
+    """Per-layer figures of one design point (latencies in cycles when synchronous).
+
+    ``chip``: :class:`dse.chip.chip.ChipArea`; ``fp``: the floorplan; ``tb``: :class:`LayerTables`;
+    ``g_col``: the column states' conductances (L, K) if computed already
+    (:func:`dse.traces.resistance.column_conductance_entries`).
+    Returns :class:`dse.chip.aggregate.LayerFigures` (latencies not yet scaled by the period): the
+    slowest tile of the layer (:func:`tile_performance`, from :func:`pe_performance` and
+    :func:`slice_reads`) plus the chip-level modules (:func:`global_performance`); energies summed
+    over every slice, PE and tile; leakage of one tile (:func:`tile_leakage`).
+    """
+    timing = subarray_timing(sub, tech, prm, cell) if timing is None else timing
+    tile = layer_tile(tech, prm, cell, sub, chip, tb)
+    rd = slice_reads(sub, tech, prm, cell, tb, clk_freq, timing, g_col)
+    pe = pe_performance(tile.pe, tech, prm, tb, rd, clk_freq)
+    tl = tile_performance(tile, tech, prm, cell, tb, pe, clk_freq)
+    g = global_performance(chip, tech, prm, cell, sub, fp, tb, clk_freq)
+    leakage, in_use = tile_leakage(tile, sub, tech, prm, cell, tb, pe, tl)
+    # the chip keeps the slowest tile with the reference's MAX (a NaN tile figure is passed over)
+    tval = jnp.asarray(tb.tc_valid)
+    c = jax.tree_util.tree_map(lambda x: jnp.max(jnp.where(tval & ~jnp.isnan(x), x, 0.0), -1), tl.latency)
+    en_adc = rd.energy_adc
+    en_acc = rd.energy_accum + pe.energy_accum + tl.energy_accum + g.accum_energy
+    en_oth = rd.energy_other + pe.energy_buffer + pe.energy_ic + tl.energy_other + g.activation_energy + \
+        g.pool_energy + g.buffer_energy + g.ic_energy
     return LayerFigures(
-        latency=lat, energy_dynamic=en_adc + en_acc + en_oth, tile_leakage=tile_leakage,
-        tile_leakage_sram_in_use=tile_in_use, num_tiles=nt_row * nt_col,
-        latency_buffer=lat_buf, energy_buffer=en_buf, latency_ic=lat_ic, energy_ic=en_ic,
-        latency_adc=c_adc, latency_accum=lat_acc, latency_other=lat_oth,
+        latency=c.total + g.activation_latency + g.accum_latency + g.pool_latency + g.buffer_latency + g.ic_latency,
+        energy_dynamic=en_adc + en_acc + en_oth, tile_leakage=leakage, tile_leakage_sram_in_use=in_use,
+        num_tiles=g.num_tiles, latency_buffer=c.buffer + g.buffer_latency,
+        energy_buffer=pe.energy_buffer + tl.energy_buffer + g.buffer_energy, latency_ic=c.ic + g.ic_latency,
+        energy_ic=pe.energy_ic + tl.energy_ic + g.ic_energy, latency_adc=c.adc, latency_accum=c.accum + g.accum_latency,
+        latency_other=c.other + g.activation_latency + g.pool_latency + g.buffer_latency + g.ic_latency,
         energy_adc=en_adc, energy_accum=en_acc, energy_other=en_oth,
     )
 
