@@ -88,10 +88,6 @@ class LayerStats:
         return dataclasses.replace(self, num_levels=1, counts=uniq[:, None].astype(np.float64), weight=w,
                                    col_mean=cm, pos_mean=z, spread=z.copy())
 
-    def g_sum(self, g_of_r, r_states: np.ndarray) -> float:
-        """``sum_k weight_k * g(R_k)`` for resistances ``r_states`` evaluated on the states (helper)."""
-        return float(np.sum(self.weight * g_of_r(r_states)))
-
     def arrays(self) -> dict:
         return {f.name: np.asarray(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
@@ -262,110 +258,144 @@ def reduce_pairs(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
     L = int(num_levels)
     nrow = cut.block_nrow
     nmax = int(nrow.max()) if nrow.size else 0
-    radix = nmax + 1
-    mult = cut.block_mult.astype(np.float64)
-    B = len(cut.block_rows)
-    n_hist = np.zeros((B, nmax + 1), np.float64 if sampled else np.int64)
-    Q = int(pos_bins) if L > 1 else 0
-    bin_w = max(nmax, 1) / Q if Q else 1.0
-    exact = L * math.log2(radix) + (L + 1) * math.log2(max(Q, 1)) <= 62
-    base = [radix] * L if exact else [radix * ((radix - 1) * (L - 1) + 1)]
-    radices = base + ([Q] * (L + 1) if Q else [])
+    n_hist = np.zeros((len(cut.block_rows), nmax + 1), np.float64 if sampled else np.int64)
+    sk = _StateKeys.of(L, nmax, int(pos_bins) if L > 1 else 0)
     # sums per state: m, m*J, then per level m*c_d, m*sum(u), m*sum(u^2)
-    acc = _Acc(radices, 2 + 3 * L)
-
-    groups = row_groups(cut)
-
-    for bl in groups.values():
-        rows = np.asarray(cut.block_rows[bl[0]])
-        N = rows.size
-        X = bits[rows, :Rs]
-        n = X.sum(0, dtype=np.int64)                      # (Rs,) active rows per read
-        h = np.bincount(n, minlength=nmax + 1)
-        n_hist[bl] = h * scale_reads if sampled else h
-        if L == 1:
-            wcol = float(sum(cut.block_ncol[b] * mult[b] for b in bl)) * scale_reads
-            k = np.arange(nmax + 1)
-            acc.add(k, [h * wcol, np.zeros(k.size), h * wcol * k] + [np.zeros(k.size)] * (acc.Q - 3))
-            continue
-        # float32 products: counts and sum u are exact integers (< 2**24 for slices up to 5792 rows);
-        # sum u^2 too up to 256 rows, in float64 above
-        cols = np.concatenate([cut.block_cols[b] for b in bl])
-        J = np.concatenate([np.arange(1, cut.block_ncol[b] + 1, dtype=np.float64) for b in bl])
-        mm = np.concatenate([np.full(cut.block_ncol[b], mult[b]) for b in bl]) * scale_reads
-        if sampled and cols.size > SAMPLED_COLUMNS:
-            # i.i.d. synthetic weights: evenly spaced columns stand for all (positions kept)
-            pick = np.linspace(0, cols.size - 1, SAMPLED_COLUMNS).round().astype(np.int64)
-            scale_c = cols.size / SAMPLED_COLUMNS
-            cols, J, mm = cols[pick], J[pick], mm[pick] * scale_c
-        # reads with no active row: every column is in the all-zero state
-        nz = n > 0
-        zero_reads = int(Rs - nz.sum())
-        if zero_reads:
-            z = np.zeros(cols.size)
-            acc.add(np.zeros(cols.size, np.int64), [mm, mm * J] + [z] * (acc.Q - 2), float(zero_reads))
-        X = X[:, nz]
-        n = n[nz]
-        Rz = int(nz.sum())
-        if Rz == 0:
-            continue
-        Xt = X.T.astype(np.float32)                        # (Rz, N)
-        u = (N - np.arange(N)).astype(np.float32)          # u = N - i
-        u2 = u.astype(np.float64) ** 2
-        exact32 = u2.sum() < 1 << 24
-        Xt2 = Xt if exact32 else Xt.astype(np.float64)
-        U1 = (Xt @ u).astype(np.float64)
-        U2 = (Xt2 @ u2.astype(Xt2.dtype)).astype(np.float64)
-        Dg = digits[np.ix_(rows, cols)]
-        C = cols.size
-        step = max(1, int(chunk_bytes // (4 * Rz * 3 * max(L - 1, 1))))
-        for a0 in range(0, C, step):
-            a1 = min(C, a0 + step)
-            w = a1 - a0
-            Dc = Dg[:, a0:a1]
-            m_c = mm[a0:a1]
-            uniform = bool(np.all(m_c == m_c[0]))
-            cnt, s1, s2 = [None] * L, [None] * L, [None] * L
-            c_rest = np.repeat(n[:, None].astype(np.float64), w, 1)
-            s1_rest = np.repeat(U1[:, None], w, 1)
-            s2_rest = np.repeat(U2[:, None], w, 1)
-            for d in range(1, L):
-                M = (Dc == d).astype(np.float32)
-                prod = Xt @ np.concatenate([M, M * u[:, None]], axis=1)
-                cnt[d] = prod[:, :w].astype(np.float64)
-                s1[d] = prod[:, w:2 * w].astype(np.float64)
-                s2[d] = (Xt2 @ (M * u2[:, None]).astype(Xt2.dtype)).astype(np.float64)
-                c_rest -= cnt[d]
-                s1_rest -= s1[d]
-                s2_rest -= s2[d]
-            cnt[0], s1[0], s2[0] = c_rest, s1_rest, s2_rest
-            key = _state_keys(cnt, L, radix, exact)
-            if Q:
-                scale = math.prod(base)
-                jb = np.minimum(((J[a0:a1] - 1.0) / bin_w).astype(np.int64), Q - 1)
-                for d in range(L):
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        P = np.where(cnt[d] > 0, s1[d] / np.where(cnt[d] > 0, cnt[d], 1.0), 1.0)
-                    key = key + np.minimum(((P - 1.0) / bin_w).astype(np.int64), Q - 1) * scale
-                    scale *= Q
-                key = key + jb[None, :] * scale
-            key = key.ravel()
-            if uniform:
-                mw = float(m_c[0])
-                vals = [None, np.broadcast_to(J[a0:a1], (Rz, w)).ravel()]
-            else:
-                mw = 1.0
-                vals = [np.broadcast_to(m_c, (Rz, w)).ravel(), np.broadcast_to(J[a0:a1] * m_c, (Rz, w)).ravel()]
-            mb = None if uniform else np.broadcast_to(m_c, (Rz, w))
-            for arrs in (cnt, s1, s2):
-                for d in range(L):
-                    vals.append(arrs[d].ravel() if uniform else (arrs[d] * mb).ravel())
-            acc.add(key, vals, mw)
-
+    acc = _Acc(sk.radices, 2 + 3 * L)
+    for bl in row_groups(cut).values():
+        _reduce_group(acc, sk, digits, bits, cut, bl, Rs, scale_reads, n_hist, chunk_bytes, sampled)
     _keys, s = acc.result()
-    if max_states and L > 1 and not Q and s.shape[0] > max_states:
+    if max_states and L > 1 and not sk.Q and s.shape[0] > max_states:
         s = _merge(s, L, nmax, max_states)
     return _finalize(s, L, R, cut, nrow, n_hist)
+
+
+@dataclasses.dataclass(frozen=True)
+class _StateKeys:
+    """How :func:`reduce_pairs` keys the column states: ``L`` levels, slices of up to ``radix - 1``
+    rows, ``Q`` position bins of width ``bin_w`` (0: none); ``exact``: keyed by the level-count
+    vector (else by active rows and level sum); ``base``: the radices of the count part."""
+
+    L: int
+    radix: int
+    Q: int
+    bin_w: float
+    exact: bool
+    base: tuple
+
+    @classmethod
+    def of(cls, L: int, nmax: int, Q: int) -> "_StateKeys":
+        radix = nmax + 1
+        exact = L * math.log2(radix) + (L + 1) * math.log2(max(Q, 1)) <= 62
+        base = (radix,) * L if exact else (radix * ((radix - 1) * (L - 1) + 1),)
+        return cls(L=L, radix=radix, Q=Q, bin_w=max(nmax, 1) / Q if Q else 1.0, exact=exact, base=base)
+
+    @property
+    def radices(self) -> list:
+        return list(self.base) + ([self.Q] * (self.L + 1) if self.Q else [])
+
+    def keys(self, cnt, s1, J):
+        """The state key of each (read, column) pair: level counts ``cnt`` and position sums ``s1``
+        (per level, (reads, columns)), column positions ``J``."""
+        key = _state_keys(cnt, self.L, self.radix, self.exact)
+        if self.Q:
+            Q, bin_w = self.Q, self.bin_w
+            scale = math.prod(self.base)
+            jb = np.minimum(((J - 1.0) / bin_w).astype(np.int64), Q - 1)
+            for d in range(self.L):
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    P = np.where(cnt[d] > 0, s1[d] / np.where(cnt[d] > 0, cnt[d], 1.0), 1.0)
+                key = key + np.minimum(((P - 1.0) / bin_w).astype(np.int64), Q - 1) * scale
+                scale *= Q
+            key = key + jb[None, :] * scale
+        return key.ravel()
+
+
+def _reduce_group(acc, sk: _StateKeys, digits, bits, cut: LayerCut, bl, Rs, scale_reads, n_hist, chunk_bytes,
+                  sampled):
+    """The reads of one group of slices sharing their rows (:func:`row_groups`) into ``acc``; their
+    active-row histograms into ``n_hist``."""
+    L, nmax = sk.L, sk.radix - 1
+    mult = cut.block_mult.astype(np.float64)
+    rows = np.asarray(cut.block_rows[bl[0]])
+    N = rows.size
+    X = bits[rows, :Rs]
+    n = X.sum(0, dtype=np.int64)                      # (Rs,) active rows per read
+    h = np.bincount(n, minlength=nmax + 1)
+    n_hist[bl] = h * scale_reads if sampled else h
+    if L == 1:
+        wcol = float(sum(cut.block_ncol[b] * mult[b] for b in bl)) * scale_reads
+        k = np.arange(nmax + 1)
+        acc.add(k, [h * wcol, np.zeros(k.size), h * wcol * k] + [np.zeros(k.size)] * (acc.Q - 3))
+        return
+    # float32 products: counts and sum u are exact integers (< 2**24 for slices up to 5792 rows);
+    # sum u^2 too up to 256 rows, in float64 above
+    cols = np.concatenate([cut.block_cols[b] for b in bl])
+    J = np.concatenate([np.arange(1, cut.block_ncol[b] + 1, dtype=np.float64) for b in bl])
+    mm = np.concatenate([np.full(cut.block_ncol[b], mult[b]) for b in bl]) * scale_reads
+    if sampled and cols.size > SAMPLED_COLUMNS:
+        # i.i.d. synthetic weights: evenly spaced columns stand for all (positions kept)
+        pick = np.linspace(0, cols.size - 1, SAMPLED_COLUMNS).round().astype(np.int64)
+        scale_c = cols.size / SAMPLED_COLUMNS
+        cols, J, mm = cols[pick], J[pick], mm[pick] * scale_c
+    # reads with no active row: every column is in the all-zero state
+    nz = n > 0
+    zero_reads = int(Rs - nz.sum())
+    if zero_reads:
+        z = np.zeros(cols.size)
+        acc.add(np.zeros(cols.size, np.int64), [mm, mm * J] + [z] * (acc.Q - 2), float(zero_reads))
+    X = X[:, nz]
+    n = n[nz]
+    Rz = int(nz.sum())
+    if Rz == 0:
+        return
+    Xt = X.T.astype(np.float32)                        # (Rz, N)
+    u = (N - np.arange(N)).astype(np.float32)          # u = N - i
+    u2 = u.astype(np.float64) ** 2
+    exact32 = u2.sum() < 1 << 24
+    Xt2 = Xt if exact32 else Xt.astype(np.float64)
+    U1 = (Xt @ u).astype(np.float64)
+    U2 = (Xt2 @ u2.astype(Xt2.dtype)).astype(np.float64)
+    Dg = digits[np.ix_(rows, cols)]
+    step = max(1, int(chunk_bytes // (4 * Rz * 3 * max(L - 1, 1))))
+    for a0 in range(0, cols.size, step):
+        a1 = min(cols.size, a0 + step)
+        _add_columns(acc, sk, Xt, Xt2, u, u2, n, U1, U2, Dg[:, a0:a1], mm[a0:a1], J[a0:a1])
+
+
+def _add_columns(acc, sk: _StateKeys, Xt, Xt2, u, u2, n, U1, U2, Dc, m_c, J):
+    """The (read, column) pairs of the reads ``Xt`` (float32 bits, (reads, rows)) and the columns of
+    levels ``Dc`` (rows, w) into ``acc``: one product per level gives each pair's counts and
+    position sums (level 0: the reads' totals minus the others)."""
+    L = sk.L
+    Rz, w = Xt.shape[0], Dc.shape[1]
+    uniform = bool(np.all(m_c == m_c[0]))
+    cnt, s1, s2 = [None] * L, [None] * L, [None] * L
+    c_rest = np.repeat(n[:, None].astype(np.float64), w, 1)
+    s1_rest = np.repeat(U1[:, None], w, 1)
+    s2_rest = np.repeat(U2[:, None], w, 1)
+    for d in range(1, L):
+        M = (Dc == d).astype(np.float32)
+        prod = Xt @ np.concatenate([M, M * u[:, None]], axis=1)
+        cnt[d] = prod[:, :w].astype(np.float64)
+        s1[d] = prod[:, w:2 * w].astype(np.float64)
+        s2[d] = (Xt2 @ (M * u2[:, None]).astype(Xt2.dtype)).astype(np.float64)
+        c_rest -= cnt[d]
+        s1_rest -= s1[d]
+        s2_rest -= s2[d]
+    cnt[0], s1[0], s2[0] = c_rest, s1_rest, s2_rest
+    key = sk.keys(cnt, s1, J)
+    if uniform:
+        mw = float(m_c[0])
+        vals = [None, np.broadcast_to(J, (Rz, w)).ravel()]
+    else:
+        mw = 1.0
+        vals = [np.broadcast_to(m_c, (Rz, w)).ravel(), np.broadcast_to(J * m_c, (Rz, w)).ravel()]
+    mb = None if uniform else np.broadcast_to(m_c, (Rz, w))
+    for arrs in (cnt, s1, s2):
+        for d in range(L):
+            vals.append(arrs[d].ravel() if uniform else (arrs[d] * mb).ravel())
+    acc.add(key, vals, mw)
 
 
 def _level_bin64(n: np.ndarray, lev: np.ndarray, L: int) -> np.ndarray:
