@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from dse.network import Layer
 from dse.pytree import pytree_dataclass
 from dse.traces.mapping import PE_DUP_GRID, PE_NO_DUP, TILE_FULL_DUP, TILE_NO_DUP, TILE_NOVEL, TILE_PART_DUP
 
@@ -150,7 +151,7 @@ def _cut_classes(cut):
     return t_cls, t_first, p_cls, p_first, nblk, dup
 
 
-def _one_layer(layer, st, cut) -> dict:
+def _one_layer(layer: Layer, st, cut) -> dict:
     key = cut.key
     S = key.sub
     t_cls, t_first, p_cls, p_first, nblk, dup = _cut_classes(cut)
@@ -199,11 +200,10 @@ def _one_layer(layer, st, cut) -> dict:
         ks, ds = np.arange(counts.shape[0]), np.zeros(counts.shape[0], np.int64)
     else:
         ks, ds = np.nonzero(counts > 0)
-    lt = layer.as_tuple()
     return dict(
-        rows=float(cut.weight_rows), cols=float(cut.weight_cols), out_c=float(lt[5]), k_h=float(lt[3]),
+        rows=float(cut.weight_rows), cols=float(cut.weight_cols), out_c=float(layer.out_c), k_h=float(layer.k_h),
         num_in_vector=float(cut.num_in_vector), num_reads=float(cut.num_reads), novel=bool(key.novel),
-        pool=bool(lt[6]) if len(lt) > 6 else False,
+        pool=bool(layer.pool),
         reads_m=float(np.sum(mult * nh.sum(1))), nsum_m=float(np.sum(mult * (nh @ n_grid))),
         n_pe=n_pe, n_sub_pe=float(n_sub_pe), at_called=at_called, at_units=at_units, acc_called=acc_called,
         acc_units=acc_last,

@@ -32,7 +32,7 @@ from dse.traces.resistance import column_resistance, replay_column_resistance
 from dse.traces.synthetic import SyntheticModel, synthetic_layer
 
 __all__ = ["StatsKey", "CutKey", "LayerCut", "LayerStats", "TraceError", "network_keys", "SyntheticModel", "stats_key",
-           "stats_key_from_floorplan", "layer_stats", "network_stats", "concat_states", "column_resistance",
+           "stats_key_from_floorplan", "layer_stats", "column_resistance",
            "replay_column_resistance", "layer_cut", "reduce_layer", "num_in_vector", "load_layer"]
 
 
@@ -125,21 +125,10 @@ def layer_stats(traces, network, layer_index: int, key: StatsKey, model: Synthet
     return st, cut
 
 
-def network_stats(traces, network, keys, **kw) -> list[tuple[LayerStats, LayerCut]]:
-    """:func:`layer_stats` for every layer (``keys``: one :class:`StatsKey` per layer)."""
-    return [layer_stats(traces, network, i, k, **kw) for i, k in enumerate(keys)]
-
-
-def concat_states(stats: list[LayerStats]) -> dict:
-    """The column states of several layers (same ``num_levels``) in one set of arrays, with ``layer``
-    (index of each state's layer) for ``jax.ops.segment_sum``; fields as in :class:`LayerStats`."""
-    L = {s.num_levels for s in stats}
-    if len(L) != 1:
-        raise ValueError(f"layers keep different numbers of levels: {sorted(L)}")
-    out = {f: np.concatenate([getattr(s, f) for s in stats])
-           for f in ("counts", "weight", "col_mean", "pos_mean", "spread")}
-    out["layer"] = np.concatenate([np.full(s.weight.shape[0], i) for i, s in enumerate(stats)])
-    return out
+#: the columns of one layer in :func:`network_keys`' table of structural keys: the point's cut
+#: parameters, weight and cell bits, whether the cell is SRAM, then the layer's mapping and duplication
+KEY_COLUMNS = ("sub", "ncps", "input_bits", "weight_bits", "cell_bits", "sram", "novel", "tile_cm", "pe_cm", "pe_nm",
+               "num_pe_nm", "speed_up_row", "speed_up_col")
 
 
 def network_keys(fp, prm, num_layers: int, entry_budget: int = 0, valid=None):
@@ -156,10 +145,10 @@ def network_keys(fp, prm, num_layers: int, entry_budget: int = 0, valid=None):
     a = lambda x: np.asarray(x).astype(np.int64)  # noqa: E731
     n = np.shape(prm.num_row_sub_array)[0]
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
-    sram = a(prm.memcelltype) == D.SRAM
-    cols = [a(prm.num_row_sub_array), a(prm.num_col_per_synapse), a(prm.num_bit_input),
-            a(prm.synapse_bit), a(prm.cell_bit), sram.astype(np.int64)]
-    per_point = [np.broadcast_to(c, (n,)) for c in cols]
+    point = dict(sub=a(prm.num_row_sub_array), ncps=a(prm.num_col_per_synapse), input_bits=a(prm.num_bit_input),
+                 weight_bits=a(prm.synapse_bit), cell_bits=a(prm.cell_bit),
+                 sram=(a(prm.memcelltype) == D.SRAM).astype(np.int64))
+    point = {k: np.broadcast_to(v, (n,)) for k, v in point.items()}
     novel = a(fp.mark_nm)[:, :num_layers]
     t_cm, p_cm = a(fp.desired_tile_size_cm), a(fp.desired_pe_size_cm)
     p_nm, n_nm = a(fp.desired_pe_size_nm), a(fp.num_pe_nm)
@@ -168,23 +157,25 @@ def network_keys(fp, prm, num_layers: int, entry_budget: int = 0, valid=None):
     rows = []
     for layer in range(num_layers):
         nv = novel[:, layer] != 0
-        rows.append(np.stack(per_point + [nv.astype(np.int64), np.where(nv, 0, t_cm), np.where(nv, 0, p_cm),
-                                          np.where(nv, p_nm, 0), np.where(nv, n_nm, 0), su_r[:, layer],
-                                          su_c[:, layer]], axis=1))
-    table = np.concatenate(rows, axis=1)                     # (n, num_layers * 13)
+        col = dict(point, novel=nv.astype(np.int64), tile_cm=np.where(nv, 0, t_cm), pe_cm=np.where(nv, 0, p_cm),
+                   pe_nm=np.where(nv, p_nm, 0), num_pe_nm=np.where(nv, n_nm, 0), speed_up_row=su_r[:, layer],
+                   speed_up_col=su_c[:, layer])
+        rows.append(np.stack([col[c] for c in KEY_COLUMNS], axis=1))
+    table = np.concatenate(rows, axis=1)                     # (n, num_layers * len(KEY_COLUMNS))
     index = np.full(n, -1, np.int64)
     keys: list = []
     if valid.any():
         uniq, inv = np.unique(table[valid], axis=0, return_inverse=True)
         index[valid] = np.asarray(inv).reshape(-1)
+        w = len(KEY_COLUMNS)
         for row in uniq:
             net_key = []
             for layer in range(num_layers):
-                (sub, ncps, ib, wb, cb, is_sram, nv, tcm, pcm, pnm, nnm, sr, sc) = (int(v) for v in
-                                                                                   row[13 * layer:13 * layer + 13])
-                cut = CutKey(sub=sub, ncps=ncps, input_bits=ib, novel=bool(nv), tile_cm=tcm, pe_cm=pcm, pe_nm=pnm,
-                             num_pe_nm=nnm, speed_up_row=sr, speed_up_col=sc)
-                ms = max(32, entry_budget // 2 ** cb) if entry_budget else 0
-                net_key.append(stats_key(cut, wb, cb, bool(is_sram), 0, ms))
+                v = dict(zip(KEY_COLUMNS, (int(x) for x in row[w * layer:w * layer + w])))
+                cut = CutKey(sub=v["sub"], ncps=v["ncps"], input_bits=v["input_bits"], novel=bool(v["novel"]),
+                             tile_cm=v["tile_cm"], pe_cm=v["pe_cm"], pe_nm=v["pe_nm"], num_pe_nm=v["num_pe_nm"],
+                             speed_up_row=v["speed_up_row"], speed_up_col=v["speed_up_col"])
+                ms = max(32, entry_budget // 2 ** v["cell_bits"]) if entry_budget else 0
+                net_key.append(stats_key(cut, v["weight_bits"], v["cell_bits"], bool(v["sram"]), 0, ms))
             keys.append(tuple(net_key))
     return index, keys
