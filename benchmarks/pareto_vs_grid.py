@@ -31,7 +31,7 @@ import dse  # noqa: E402,F401
 from dse import design  # noqa: E402
 from dse.engine import run_model  # noqa: E402
 from dse.search.evaluate import constraint_value  # noqa: E402
-from dse.search.pareto import hypervolume, pareto_mask  # noqa: E402
+from dse.pareto import hypervolume, pareto_mask  # noqa: E402
 from dse.search.results import study_dataset  # noqa: E402
 from dse.search.spec import Objective, load_study  # noqa: E402
 from dse.search.study import run_study  # noqa: E402

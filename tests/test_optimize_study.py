@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from dse.search.pareto import hypervolume, pareto_mask
+from dse.pareto import hypervolume, pareto_mask
 
 from cli_helpers import CONFORMANCE, REPO, dse_cli, dse_killed_when  # tests/ is on sys.path
 

@@ -7,7 +7,7 @@ import pytest
 
 from dse.metrics import higher_is_better
 from dse.search.evaluate import constraint_value
-from dse.search.pareto import hypervolume, pareto_mask
+from dse.pareto import hypervolume, pareto_mask
 from dse.search.results import default_reference
 from dse.search.space import parse_space
 from dse.search.spec import load_study

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from dse.search.pareto import pareto_mask
+from dse.pareto import pareto_mask
 from dse.units import UnitError, display, parse_quantity
 
 

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import xarray as xr
 
-from dse.search.pareto import pareto_mask
+from dse.pareto import pareto_mask
 from dse.search.results import parse_objectives
 
 _DISPLAY = {"m^2": (1e6, "mm²"), "s": (1e9, "ns"), "J": (1e12, "pJ"), "W": (1e3, "mW")}

@@ -19,7 +19,7 @@ from optuna.trial import TrialState
 from dse import design
 from dse.dataset import cf_attributes, write_dataset
 from dse.metrics import METRICS
-from dse.search.pareto import hypervolume, pareto_mask
+from dse.pareto import hypervolume, pareto_mask
 from dse.search.spec import Objective, StudySpec
 from dse.search.storage import mask_secrets, masked_url
 

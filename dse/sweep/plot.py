@@ -6,7 +6,7 @@ import os
 import numpy as np
 import xarray as xr
 
-from dse.search.pareto import pareto_mask
+from dse.pareto import pareto_mask
 from dse.sweep.report import flat
 
 #: metrics that are better when larger (others are better smaller)

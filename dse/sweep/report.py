@@ -7,7 +7,7 @@ import numpy as np
 import xarray as xr
 
 from dse import design
-from dse.search.pareto import pareto_mask
+from dse.pareto import pareto_mask
 from dse.units import display
 
 #: objectives the summary ranks designs by: (metric, maximize)
