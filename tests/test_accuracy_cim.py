@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import dse  # noqa: F401  (x64, XLA flags)
-from dse import design
-from dse.accuracy import cim, quant
+from dse import design, quant
+from dse.accuracy import cim
 from dse.accuracy.layers import Plain
 from dse.accuracy.networks import DigitsCNN
 

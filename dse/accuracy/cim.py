@@ -59,8 +59,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from dse import design
-from dse.accuracy import neurosim, quant
+from dse import design, quant
+from dse.accuracy import neurosim
 from dse.accuracy.layers import patches, unroll_kernel
 
 __all__ = ["Static", "CIMBackend", "NeuroSimBackend", "point_params", "static_of", "group_index", "adc_quantize",

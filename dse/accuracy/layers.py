@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from dse.accuracy import quant
+from dse import quant
 from dse.network import Layer
 
 __all__ = ["QConv", "QDense", "Plain", "Recorder", "LayerInfo", "patches"]

@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from dse.accuracy import quant
+from dse import quant
 from dse.accuracy.train import load_checkpoint
 
 __all__ = ["digits_cnn_onnx", "digits_test_data"]

@@ -19,8 +19,9 @@ import numpy as np
 import optax
 from flax import traverse_util
 
+from dse import quant
 from dse.accuracy import data as D
-from dse.accuracy import netfile, networks, quant
+from dse.accuracy import netfile, networks
 from dse.files import atomic_path, atomic_write_bytes, file_digest
 
 __all__ = ["train", "save_checkpoint", "load_checkpoint", "CheckpointError", "predict_plain"]

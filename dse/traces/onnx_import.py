@@ -8,10 +8,10 @@ activations, which onnxruntime computes; ``Concat`` and ``Add`` pass them on (a 
 widens the next layer's input), and a ``BatchNormalization`` that reads a layer's output alone is
 folded into that layer's weights (per output channel ``scale / sqrt(var + epsilon)``).
 
-Quantization follows the reference's WAGE wrapper (:mod:`dse.accuracy.quant`):
+Quantization follows the reference's WAGE wrapper (:mod:`dse.quant`):
 
 * **weights**: multiplied by the wrapper's per-layer power-of-two scale for the layer's fan-in
-  (:func:`~dse.accuracy.quant.layer_scale`, the scale WAGE divides the layer output by), halved
+  (:func:`~dse.quant.layer_scale`, the scale WAGE divides the layer output by), halved
   while the largest weight would exceed 1 (so no weight is clipped), then clipped to the
   ``weight_bits`` range and rounded to its grid;
 * **inputs**: WAGE's fixed [-1, 1] range; a layer whose inputs exceed 1 in magnitude on the samples
@@ -353,7 +353,7 @@ def conv_windows(x: np.ndarray, kh: int, kw: int, stride: int, pads) -> np.ndarr
 
 
 def _weight_scale(w: np.ndarray, bits: int) -> float:
-    from dse.accuracy import quant
+    from dse import quant
 
     s = quant.layer_scale(w.shape[0], bits)
     peak = float(np.max(np.abs(w))) if w.size else 0.0
@@ -367,7 +367,7 @@ def _input_scale(peak: float) -> float:
 
 
 def _wage(x, bits: int) -> np.ndarray:
-    from dse.accuracy import quant
+    from dse import quant
 
     return np.asarray(quant.quantize(quant.clip(np.asarray(x, np.float64), bits), bits), np.float64)
 

@@ -1,4 +1,5 @@
-"""WAGE quantizers (manual section 8): fixed [-1, 1] range, the scale moved to the layer output.
+"""WAGE quantizers (manual section 8), shared by the accuracy model (dse.accuracy) and the ONNX
+importer (dse.traces.onnx_import): fixed [-1, 1] range, the scale moved to the layer output.
 
 A ``b``-bit quantity is a multiple of ``2**-(b-1)`` clipped to ``[-1 + 2**-(b-1), 1 - 2**-(b-1)]``
 (``b = 1``: the sign). Weights and activations use straight-through gradients; the activation
