@@ -37,8 +37,6 @@ for a sum lying on an ADC bin edge.
 """
 from __future__ import annotations
 
-import functools
-import math
 from typing import Any, Mapping
 
 import jax
