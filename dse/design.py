@@ -110,12 +110,17 @@ KNOBS: dict[str, Knob] = {k.name: k for k in [
 ]}
 
 
+#: unit a quantity string of each numeric knob with a unit is read in (``r_on: 6 kOhm``; dse.units)
+KNOB_UNITS: dict[str, str] = {k.name: k.unit for k in KNOBS.values() if k.kind in ("int", "float") and k.unit}
+
+
 class DesignError(ValueError):
     """A design point that cannot be encoded (unknown key, wrong type, out of range)."""
 
 
-def _did_you_mean(name: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(options), n=1)
+def did_you_mean(name: Any, options: Iterable[Any]) -> str:
+    """`` (did you mean 'x'?)`` with the option closest to ``name``, or ``''`` if none is close."""
+    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
@@ -124,19 +129,21 @@ def normalize(point: Mapping[str, Any], where: str = "point") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in point:
         if key not in KNOBS:
-            raise DesignError(f"{where}: unknown key '{key}'{_did_you_mean(key, KNOBS)}; "
+            raise DesignError(f"{where}: unknown key '{key}'{did_you_mean(key, KNOBS)}; "
                               f"known keys: {', '.join(KNOBS)}")
     for name, knob in KNOBS.items():
         v = point.get(name, knob.default)
         if name == "parallel_read" and v is None:
             v = out["subarray"]
-        out[name] = _check(knob, v, where)
+        out[name] = check_value(knob, v, where)
     if out["parallel_read"] > out["subarray"]:
         raise DesignError(f"{where}: 'parallel_read' = {out['parallel_read']} exceeds 'subarray' = {out['subarray']}")
     return out
 
 
-def _check(knob: Knob, v: Any, where: str) -> Any:
+def check_value(knob: Knob, v: Any, where: str) -> Any:
+    """``v`` as the value of ``knob`` (a choice lower-cased, a number as int or float); raise
+    :class:`DesignError` with ``where``, the knob and what is allowed if it is not allowed."""
     bad = f"{where}: '{knob.name}' = {v!r} is not allowed; expected {knob.allowed()}"
     if knob.kind == "choice":
         if isinstance(v, str):

@@ -18,7 +18,7 @@ from dse import design, status
 from dse.design import DesignError
 from dse.engine import run_model
 from dse.search.spec import StudySpec
-from dse.sweep.spec import Condition
+from dse.spec_common import Condition
 
 
 class SearchError(RuntimeError):
@@ -80,7 +80,7 @@ PROVIDERS: dict[str, Callable[[StudySpec], Provider]] = {"accuracy": _accuracy_p
 
 def constraint_value(cond: Condition, values: dict[str, float]) -> float:
     """Optuna's convention: <= 0 when ``cond`` holds, else the violation relative to the bound."""
-    lhs, rhs = float(cond._side(cond.lhs, values)), float(cond._side(cond.rhs, values))
+    lhs, rhs = (float(v) for v in cond.sides(values))
     v = lhs - rhs if cond.op in ("<=", "<") else rhs - lhs
     named = [s in values for s in (cond.lhs, cond.rhs)]
     scale = abs(rhs) if named == [True, False] else abs(lhs) if named == [False, True] else max(abs(lhs), abs(rhs))

@@ -16,8 +16,8 @@ from typing import Any
 
 import optuna.distributions as od
 
-from dse.design import KNOBS
-from dse.sweep.spec import KNOB_UNITS, SweepError, _dym, _knob_value
+from dse.design import KNOB_UNITS, KNOBS, did_you_mean
+from dse.spec_common import SweepError, knob_value
 from dse.units import UnitError, parse_quantity
 
 
@@ -93,11 +93,11 @@ def parse_param(name: str, dom: Any, where: str) -> Param:
     """One entry of a search space (``where`` names the file and key for errors)."""
     knob = KNOBS.get(name)
     if knob is None:
-        raise SweepError(f"{where}: unknown design parameter '{name}'{_dym(name, KNOBS)}; known: {', '.join(KNOBS)}")
+        raise SweepError(f"{where}: unknown design parameter '{name}'{did_you_mean(name, KNOBS)}; known: {', '.join(KNOBS)}")
     if isinstance(dom, list):
         if not dom:
             raise SweepError(f"{where}: '{name}' must be a non-empty list of values")
-        vals = list(dict.fromkeys(_knob_value(name, v, where) for v in dom))
+        vals = list(dict.fromkeys(knob_value(name, v, where) for v in dom))
         return Param(name, "categorical", choices=tuple(vals))
     if not isinstance(dom, dict):
         raise SweepError(f"{where}: '{name}' must be a list of values or a range {{low, high, log, step}}; "
@@ -105,7 +105,7 @@ def parse_param(name: str, dom: Any, where: str) -> Param:
     extra = set(dom) - {"low", "high", "log", "step"}
     if extra or "low" not in dom or "high" not in dom:
         bad = sorted(extra)[0] if extra else None
-        hint = f": unknown key '{bad}'{_dym(bad, ('low', 'high', 'log', 'step'))}" if bad else ""
+        hint = f": unknown key '{bad}'{did_you_mean(bad, ('low', 'high', 'log', 'step'))}" if bad else ""
         raise SweepError(f"{where}: '{name}' range must have keys low, high and optionally log, step{hint}")
     if knob.kind not in ("int", "float"):
         raise SweepError(f"{where}: '{name}' is {knob.allowed()}; give a list of values, not a range")
@@ -127,12 +127,12 @@ def parse_param(name: str, dom: Any, where: str) -> Param:
             powers = [2 ** e for e in range(0, 31) if lo <= 2 ** e <= hi]
             if not powers:
                 raise SweepError(f"{where}: '{name}' must be a power of two; none lies in [{lo:g}, {hi:g}]")
-            return Param(name, "categorical", choices=tuple(_knob_value(name, p, where) for p in powers))
-        _knob_value(name, int(lo), where)
-        _knob_value(name, int(hi), where)
+            return Param(name, "categorical", choices=tuple(knob_value(name, p, where) for p in powers))
+        knob_value(name, int(lo), where)
+        knob_value(name, int(hi), where)
         return Param(name, "int", low=int(lo), high=int(hi), log=log, step=int(step) if step else None)
-    _knob_value(name, lo, where)
-    _knob_value(name, hi, where)
+    knob_value(name, lo, where)
+    knob_value(name, hi, where)
     return Param(name, "float", low=lo, high=hi, log=log, step=step)
 
 

@@ -33,10 +33,10 @@ import os
 from typing import Any
 
 
-from dse.design import KNOBS
+from dse.design import KNOBS, did_you_mean
 from dse.metrics import METRICS, higher_is_better
 from dse.search.space import SearchSpace, parse_space
-from dse.sweep.spec import (_accuracy_section, TOP_KEYS, common_keys, Condition, SweepError, _dym, _parse_condition,
+from dse.spec_common import (TOP_KEYS, Condition, SweepError, accuracy_section, common_keys, parse_condition,
                              read_document)
 from dse.units import UnitError, parse_quantity
 
@@ -133,7 +133,7 @@ def _objectives(doc: Any, where: str) -> list[Objective]:
     for name, d in items:
         if name not in names:
             layer = METRICS.get(name)
-            why = "is a per-layer metric" if layer is not None else f"is not a metric{_dym(name, names)}"
+            why = "is a per-layer metric" if layer is not None else f"is not a metric{did_you_mean(name, names)}"
             raise SweepError(f"{where}: '{name}' {why}; objectives can be: {', '.join(sorted(names))}")
         if d is None:
             out.append(Objective(name, higher_is_better(name)))
@@ -147,7 +147,7 @@ def _objectives(doc: Any, where: str) -> list[Objective]:
 
 
 def _constraint(text: Any, where: str) -> Condition:
-    c = _parse_condition(text, metric_names() | set(KNOBS), where)
+    c = parse_condition(text, metric_names() | set(KNOBS), where)
     if c.op in ("==", "!="):
         raise SweepError(f"{where}: constraint {text!r}: use <=, >=, < or >")
     if not any(s in metric_names() for s in (c.lhs, c.rhs)):
@@ -173,7 +173,7 @@ def load_study(path: str, *, output: str | None = None, **overrides: Any) -> Stu
         raise SweepError(f"{path}: missing key 'optimize' (a mapping with {', '.join(OPT_KEYS)})")
     for k in opt:
         if k not in OPT_KEYS:
-            raise SweepError(f"{path}: key 'optimize': unknown key '{k}'{_dym(k, OPT_KEYS)}; "
+            raise SweepError(f"{path}: key 'optimize': unknown key '{k}'{did_you_mean(k, OPT_KEYS)}; "
                              f"allowed: {', '.join(OPT_KEYS)}")
     opt = dict(opt, **{k: v for k, v in overrides.items() if v is not None})
     if doc.get("points") is not None:
@@ -191,7 +191,7 @@ def load_study(path: str, *, output: str | None = None, **overrides: Any) -> Stu
         if k in fixed:
             raise SweepError(f"{path}: '{k}' is both fixed and searched")
 
-    where = [_parse_condition(c, set(KNOBS), f"{path}: key 'where'") for c in (doc.get("where") or [])]
+    where = [parse_condition(c, set(KNOBS), f"{path}: key 'where'") for c in (doc.get("where") or [])]
     if "objectives" not in opt:
         raise SweepError(f"{path}: key 'optimize': missing 'objectives' (e.g. {{tops_per_w: max, area: min}})")
     objectives = _objectives(opt["objectives"], f"{path}: key 'optimize: objectives'")
@@ -201,7 +201,7 @@ def load_study(path: str, *, output: str | None = None, **overrides: Any) -> Stu
     sampler = str(opt.get("sampler", "nsga2")).lower().replace("-", "")
     if sampler not in SAMPLERS:
         raise SweepError(f"{path}: key 'optimize: sampler': unknown sampler {opt.get('sampler')!r}"
-                         f"{_dym(sampler, SAMPLERS)}; allowed: {', '.join(SAMPLERS)}")
+                         f"{did_you_mean(sampler, SAMPLERS)}; allowed: {', '.join(SAMPLERS)}")
     if sampler == "grid" and not space.categorical:
         raise SweepError(f"{path}: key 'optimize: sampler': grid needs every searched parameter as a list of values")
     where_opt = f"{path}: key 'optimize'"
@@ -219,7 +219,7 @@ def load_study(path: str, *, output: str | None = None, **overrides: Any) -> Stu
     reference = {}
     for k, v in ref_doc.items():
         if k not in {o.name for o in objectives}:
-            raise SweepError(f"{where_opt}: 'reference': '{k}' is not an objective{_dym(k, [o.name for o in objectives])}")
+            raise SweepError(f"{where_opt}: 'reference': '{k}' is not an objective{did_you_mean(k, [o.name for o in objectives])}")
         try:
             reference[k] = parse_quantity(v, METRICS[k].unit if k in METRICS and METRICS[k].unit != "1" else None)
         except UnitError as e:
@@ -232,4 +232,4 @@ def load_study(path: str, *, output: str | None = None, **overrides: Any) -> Stu
                      objectives=objectives, constraints=constraints, sampler=sampler, trials=trials, batch=batch,
                      population=population, seed=seed, storage=str(storage), study_name=str(opt.get("study") or stem),
                      reference=reference, output=out, batch_size=batch_size,
-                     accuracy=_accuracy_section(doc.get("accuracy"), path, os.path.dirname(os.path.abspath(path))))
+                     accuracy=accuracy_section(doc.get("accuracy"), path, os.path.dirname(os.path.abspath(path))))

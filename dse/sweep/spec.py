@@ -30,83 +30,23 @@ Every error names the file and the key, says what is allowed, and is raised as
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import itertools
 import json
 import math
-import operator
 import os
-import re
 from typing import Any
 
 import numpy as np
-import yaml
 
 from dse import design
-from dse.design import KNOBS, DesignError
+from dse.design import KNOB_UNITS, KNOBS, DesignError, did_you_mean
 from dse.metrics import METRICS
-from dse.network import NetworkFileError, load_network
-from dse.units import UnitError, parse_quantity
+from dse.spec_common import (TOP_KEYS, Condition, SweepError, accuracy_section, common_keys, knob_value,
+                             parse_condition, read_document)
+from dse.units import parse_quantity
 
-TOP_KEYS = ("network", "traces", "fixed", "grid", "points", "sample", "where", "keep", "metrics", "output",
-            "batch_size", "description", "accuracy")
-KNOB_UNITS = {"r_on": "ohm", "clk_freq": "Hz"}
-
-
-class SweepError(ValueError):
-    """An invalid sweep file; the message names the file and the key."""
-
-
-def _dym(name, options):
-    m = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
-    return f" (did you mean '{m[0]}'?)" if m else ""
-
-
-@dataclasses.dataclass(frozen=True)
-class Condition:
-    """``lhs op rhs`` where each side is a knob/metric name or a number (with unit)."""
-
-    lhs: str
-    op: str
-    rhs: str
-    text: str
-
-    _OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt,
-            "==": operator.eq, "!=": operator.ne}
-
-    def evaluate(self, values: dict[str, Any]) -> Any:
-        return self._OPS[self.op](self._side(self.lhs, values), self._side(self.rhs, values))
-
-    @staticmethod
-    def _side(s, values):
-        if s in values:
-            return values[s]
-        return _number(s)
-
-
-def _number(s: str) -> float:
-    unit = None
-    return parse_quantity(s, unit)
-
-
-def _parse_condition(text: str, names: set[str], where: str) -> Condition:
-    if not isinstance(text, str):
-        raise SweepError(f"{where}: expected a condition like 'area <= 100 mm^2', got {text!r}")
-    m = re.match(r"^\s*(.+?)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$", text)
-    if not m:
-        raise SweepError(f"{where}: cannot read condition {text!r}; expected 'name <op> value' with op one of "
-                         f"<=, >=, <, >, ==, !=")
-    lhs, op, rhs = m.groups()
-    for side in (lhs, rhs):
-        if side in names:
-            continue
-        try:
-            _number(side)
-        except UnitError:
-            raise SweepError(f"{where}: {side!r} in {text!r} is neither a known name{_dym(side, names)} "
-                             f"nor a number with a unit") from None
-    return Condition(lhs, op, rhs, text)
+__all__ = ["Sweep", "SweepError", "Condition", "MAX_POINTS", "load_sweep"]
 
 
 @dataclasses.dataclass
@@ -140,80 +80,10 @@ class Sweep:
 MAX_POINTS = 10_000_000
 
 
-def _knob_value(name: str, value: Any, where: str) -> Any:
-    knob = KNOBS.get(name)
-    if knob is None:
-        raise SweepError(f"{where}: unknown design parameter '{name}'{_dym(name, KNOBS)}; known: {', '.join(KNOBS)}")
-    if isinstance(value, str) and knob.kind in ("int", "float"):
-        try:
-            value = parse_quantity(value, KNOB_UNITS.get(name))
-        except UnitError as e:
-            raise SweepError(f"{where}: '{name}': {e}") from None
-    try:
-        return design._check(knob, value, f"{where}")
-    except DesignError as e:
-        raise SweepError(str(e)) from None
-
-
 def _value_list(name, values, where):
     if not isinstance(values, list) or not values:
         raise SweepError(f"{where}: '{name}' must be a non-empty list of values")
-    return [_knob_value(name, v, where) for v in values]
-
-
-def common_keys(doc: dict, path: str, base: str):
-    """(network, traces folder or None, fixed knobs) of a sweep or study file ``path`` (folder
-    ``base``): the keys every such file shares, validated with file-and-key messages."""
-    if "network" not in doc:
-        raise SweepError(f"{path}: missing key 'network' (a file in models/ or a NeuroSim network file)")
-    net_ref = str(doc["network"])
-    net_path = net_ref if os.path.isabs(net_ref) else os.path.join(base, net_ref)
-    try:
-        network = load_network(net_path if os.path.exists(net_path) else net_ref)
-    except NetworkFileError as e:
-        raise SweepError(f"{path}: key 'network': {e}") from None
-
-    traces = doc.get("traces")
-    if traces is not None:
-        traces = str(traces)
-        tpath = traces if os.path.isabs(traces) else os.path.join(base, traces)
-        if not os.path.isdir(tpath):
-            tpath = traces if os.path.isdir(traces) else None
-        if tpath is None:
-            raise SweepError(f"{path}: key 'traces': no such folder {traces!r}")
-        traces = tpath
-
-    fixed = doc.get("fixed") or {}
-    if not isinstance(fixed, dict):
-        raise SweepError(f"{path}: key 'fixed' must be a mapping of design parameter to value")
-    fixed = {k: _knob_value(k, v, f"{path}: key 'fixed'") for k, v in fixed.items()}
-    return network, traces, fixed
-
-
-def read_document(path: str, what: str, allowed: tuple[str, ...]) -> tuple[dict, str]:
-    """The top-level mapping of the YAML ``what`` file (sweep, study) at ``path`` and its text;
-    a clear :class:`SweepError` if it cannot be read, is not YAML or not a mapping, or has a key
-    outside ``allowed`` (with a did-you-mean)."""
-    try:
-        with open(path, encoding="utf-8-sig") as f:
-            text = f.read()
-    except UnicodeDecodeError as e:
-        raise SweepError(f"{path}: cannot read the {what} file: not text (byte {e.start} is not UTF-8)") from None
-    except OSError as e:
-        raise SweepError(f"{path}: cannot read the {what} file ({e.strerror})") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        what = " ".join(str(getattr(e, "problem", None) or e).split())
-        raise SweepError(f"{path}{where}: not valid YAML: {what}") from None
-    if not isinstance(doc, dict):
-        raise SweepError(f"{path}: expected a mapping with keys {', '.join(allowed)}")
-    for k in doc:
-        if k not in allowed:
-            raise SweepError(f"{path}: unknown key '{k}'{_dym(k, allowed)}; allowed: {', '.join(allowed)}")
-    return doc, text
+    return [knob_value(name, v, where) for v in values]
 
 
 def load_sweep(path: str, *, output: str | None = None) -> Sweep:
@@ -250,15 +120,15 @@ def load_sweep(path: str, *, output: str | None = None) -> Sweep:
         for i, p in enumerate(pts):
             if not isinstance(p, dict):
                 raise SweepError(f"{path}: key 'points', item {i}: expected a mapping, got {p!r}")
-            raw_points.append(dict(fixed, **{k: _knob_value(k, v, f"{path}: key 'points', item {i}")
+            raw_points.append(dict(fixed, **{k: knob_value(k, v, f"{path}: key 'points', item {i}")
                                             for k, v in p.items()}))
     else:
         raw_points = _sample(doc["sample"], fixed, path)
 
     names = set(KNOBS)
-    where = [_parse_condition(c, names, f"{path}: key 'where'") for c in (doc.get("where") or [])]
+    where = [parse_condition(c, names, f"{path}: key 'where'") for c in (doc.get("where") or [])]
     metric_names = set(METRICS) | {"accuracy"}
-    keep = [_parse_condition(c, names | metric_names, f"{path}: key 'keep'") for c in (doc.get("keep") or [])]
+    keep = [parse_condition(c, names | metric_names, f"{path}: key 'keep'") for c in (doc.get("keep") or [])]
 
     metrics = doc.get("metrics")
     if metrics is not None:
@@ -266,7 +136,7 @@ def load_sweep(path: str, *, output: str | None = None) -> Sweep:
             raise SweepError(f"{path}: key 'metrics' must be a list of metric names")
         for m in metrics:
             if m not in metric_names:
-                raise SweepError(f"{path}: key 'metrics': unknown metric '{m}'{_dym(m, metric_names)}")
+                raise SweepError(f"{path}: key 'metrics': unknown metric '{m}'{did_you_mean(m, metric_names)}")
 
     points, excluded = [], []
     for i, p in enumerate(raw_points):
@@ -290,50 +160,10 @@ def load_sweep(path: str, *, output: str | None = None) -> Sweep:
         raise SweepError(f"{path}: key 'batch_size' must be a positive integer, got {batch!r}")
     stem = os.path.splitext(os.path.basename(path))[0]
     out = output or doc.get("output") or os.path.join("results", f"{stem}.nc")
-    accuracy = _accuracy_section(doc.get("accuracy"), path, base)
+    accuracy = accuracy_section(doc.get("accuracy"), path, base)
     return Sweep(path=path, network=network, traces=traces, points=points, axes=axes,
                  excluded=np.array(excluded, bool), keep=keep, metrics=metrics, output=str(out),
                  batch_size=batch, text=text, accuracy=accuracy)
-
-
-ACCURACY_KEYS = ("model", "data", "data_dir", "samples", "cache")
-
-
-def _accuracy_section(sec, path: str, base: str) -> dict[str, Any] | None:
-    """The optional ``accuracy:`` section: ``{model: models/digits_cnn, data: digits, samples: 500}``
-    (``data_dir`` for CIFAR-10/ImageNet folders, ``cache: false`` to skip the on-disk cache)."""
-    if sec is None:
-        return None
-    where = f"{path}: key 'accuracy'"
-    if not isinstance(sec, dict):
-        raise SweepError(f"{where} must be a mapping with keys {', '.join(ACCURACY_KEYS)}")
-    for k in sec:
-        if k not in ACCURACY_KEYS:
-            raise SweepError(f"{where}: unknown key '{k}'{_dym(k, ACCURACY_KEYS)}; allowed: {', '.join(ACCURACY_KEYS)}")
-    if "model" not in sec:
-        raise SweepError(f"{where}: missing 'model' (a checkpoint written by 'dse train', e.g. models/digits_cnn)")
-    model = str(sec["model"])
-    stem = model[:-5] if model.endswith(".json") else model
-    cands = [stem if os.path.isabs(stem) else os.path.join(base, stem), stem]
-    found = next((c for c in cands if os.path.isfile(c + ".json") and os.path.isfile(c + ".npz")), None)
-    if found is None:
-        raise SweepError(f"{where}: 'model' = {model!r}: no checkpoint {stem}.json + {stem}.npz (looked in "
-                         f"{' and '.join(repr(os.path.dirname(os.path.abspath(c)) or '.') for c in cands)}); "
-                         f"train one with 'dse train'")
-    data = sec.get("data")
-    if data is not None and data not in ("digits", "cifar10", "imagenet"):
-        raise SweepError(f"{where}: 'data' = {data!r} is not allowed; expected digits, cifar10 or imagenet")
-    samples = sec.get("samples", 500)
-    if samples is not None and (not isinstance(samples, int) or isinstance(samples, bool) or samples < 1):
-        raise SweepError(f"{where}: 'samples' must be a positive integer, got {samples!r}")
-    cache = sec.get("cache", True)
-    if not isinstance(cache, bool):
-        raise SweepError(f"{where}: 'cache' must be true or false, got {cache!r}")
-    ddir = sec.get("data_dir")
-    if ddir is not None:
-        ddir = str(ddir)
-        ddir = ddir if os.path.isabs(ddir) or not os.path.isdir(os.path.join(base, ddir)) else os.path.join(base, ddir)
-    return {"model": found, "data": data, "data_dir": ddir, "samples": samples, "cache": cache}
 
 
 def _sample(spec, fixed, path) -> list[dict[str, Any]]:
@@ -342,7 +172,7 @@ def _sample(spec, fixed, path) -> list[dict[str, Any]]:
         raise SweepError(f"{where} must be a mapping with method, n, seed and space")
     for k in spec:
         if k not in ("method", "n", "seed", "space"):
-            raise SweepError(f"{where}: unknown key '{k}'{_dym(k, ('method', 'n', 'seed', 'space'))}")
+            raise SweepError(f"{where}: unknown key '{k}'{did_you_mean(k, ('method', 'n', 'seed', 'space'))}")
     method = spec.get("method", "random")
     if method not in ("random", "lhs"):
         raise SweepError(f"{where}: 'method' must be random or lhs, got {method!r}")
@@ -360,7 +190,7 @@ def _sample(spec, fixed, path) -> list[dict[str, Any]]:
     for name, dom in space.items():
         knob = KNOBS.get(name)
         if knob is None:
-            raise SweepError(f"{where}: unknown design parameter '{name}'{_dym(name, KNOBS)}")
+            raise SweepError(f"{where}: unknown design parameter '{name}'{did_you_mean(name, KNOBS)}")
         u = (np.arange(n) + rng.random(n)) / n if method == "lhs" else rng.random(n)
         if method == "lhs":
             rng.shuffle(u)
@@ -380,7 +210,7 @@ def _sample(spec, fixed, path) -> list[dict[str, Any]]:
                 x = lo + u * (hi - lo)
             if knob.kind == "int":
                 x = np.round(x)
-            columns[name] = [_knob_value(name, float(v) if knob.kind == "float" else int(v), where) for v in x]
+            columns[name] = [knob_value(name, float(v) if knob.kind == "float" else int(v), where) for v in x]
         else:
             raise SweepError(f"{where}: '{name}' must be a list of values or a range {{low, high, log}}")
     return [dict(fixed, **{k: columns[k][i] for k in columns}) for i in range(n)]
