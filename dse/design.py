@@ -1,4 +1,10 @@
-"""Design points: the knobs a user sets, their defaults, allowed values and encoding.
+"""Design points: the knobs a user sets, their defaults, allowed values, units and encoding.
+
+:data:`KNOBS` is the one schema of a design point: each knob's name, kind, allowed values,
+default, unit and (categorical knobs) integer codes. Everything else that describes knobs is
+derived from it: the fields of :class:`DesignArrays` (checked at import), the named codes the
+model compares with (:data:`SRAM`, ...), the units quantities are read in (:data:`KNOB_UNITS`)
+and the accuracy model's codes (``dse.accuracy.cim``).
 
 A design point is a mapping from knob name to value, spelled as in the
 conformance files (``technode``, ``memcell``, ``subarray``, ...). Points are
@@ -20,6 +26,7 @@ import numpy as np
 
 from dse.circuits import adc as adc_registry
 from dse.pytree import pytree_dataclass, static_field
+from dse.units import parse_quantity
 
 #: Technology nodes of NeuroSim V1.4, in nm (table order used for gathers).
 NODES: tuple[int, ...] = (130, 90, 65, 45, 32, 22, 14, 10, 7, 5, 3, 2, 1)
@@ -38,6 +45,18 @@ class Knob:
     high: float | None = None
     unit: str = ""
     power_of_two: bool = False
+
+    @property
+    def codes(self) -> dict[Any, int]:
+        """The integer code of each value: a categorical value's index in :attr:`choices`
+        (the encoding of :func:`encode`), 0/1 for a boolean; empty for a number."""
+        if self.kind == "choice":
+            return {v: i for i, v in enumerate(self.choices)}
+        return {False: 0, True: 1} if self.kind == "bool" else {}
+
+    def code(self, value: Any) -> int:
+        """The integer code of ``value`` (:attr:`codes`)."""
+        return self.codes[value]
 
     def allowed(self) -> str:
         """A human-readable description of the allowed values."""
@@ -113,6 +132,15 @@ KNOBS: dict[str, Knob] = {k.name: k for k in [
 #: unit a quantity string of each numeric knob with a unit is read in (``r_on: 6 kOhm``; dse.units)
 KNOB_UNITS: dict[str, str] = {k.name: k.unit for k in KNOBS.values() if k.kind in ("int", "float") and k.unit}
 
+# the integer codes the model compares with (``prm.memcelltype == SRAM``), from the knobs' choices
+SRAM, RRAM = KNOBS["memcell"].code("sram"), KNOBS["memcell"].code("rram")
+PARALLEL = KNOBS["mode"].code("parallel")
+HP = KNOBS["roadmap"].code("hp")
+ACCESS_1T1R, ACCESS_CROSSBAR = KNOBS["access"].code("1t1r"), KNOBS["access"].code("crossbar")
+CURRENT = KNOBS["sense"].code("current")
+NOVEL = KNOBS["mapping"].code("novel")
+RELU = KNOBS["activation"].code("relu")
+
 
 class DesignError(ValueError):
     """A design point that cannot be encoded (unknown key, wrong type, out of range)."""
@@ -178,13 +206,35 @@ def check_value(knob: Knob, v: Any, where: str) -> Any:
     return v
 
 
+def parse_assignments(items: Iterable[str] | None) -> dict[str, Any]:
+    """A point from ``knob=value`` strings (the command line's ``--set``): a numeric knob's value
+    read as a quantity in its unit (:data:`KNOB_UNITS`, ``r_on=6kOhm``), a categorical knob's
+    integer-looking value as an integer (``technode=22``), anything else as written (checked by
+    :func:`normalize`). ``ValueError`` (:class:`dse.units.UnitError` for a bad quantity) if an
+    item is not ``key=value``."""
+    point: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ValueError(f"--set expects key=value, got {item!r}")
+        k, v = item.split("=", 1)
+        k, v = k.strip(), v.strip()
+        knob = KNOBS.get(k)
+        if knob is not None and knob.kind in ("int", "float"):
+            v = parse_quantity(v, KNOB_UNITS.get(k))
+        elif knob is not None and knob.kind == "choice" and v.lstrip("-").isdigit():
+            v = int(v)
+        point[k] = v
+    return point
+
+
 @pytree_dataclass
 class DesignArrays:
     """A batch of encoded design points; every field has the batch shape.
 
-    Categorical knobs hold the index of the value in ``KNOBS[name].choices``
-    (``technode`` holds the node index into :data:`NODES`); booleans are 0/1
-    integers; numbers are float64 in SI units.
+    One field per knob of :data:`KNOBS`, in its order (checked at import). Categorical knobs
+    hold the value's code, ``KNOBS[name].codes`` (its index in ``choices``; ``technode`` holds
+    the node index into :data:`NODES`); booleans are 0/1 integers; numbers are float64 in SI
+    units.
     """
 
     technode: Any
@@ -228,16 +278,11 @@ class DesignArrays:
     adc_types: tuple = static_field(default_factory=adc_registry.models)
 
 
-# integer codes, for readable comparisons in the model
-SRAM, RRAM, FEFET = 0, 1, 2
-PARALLEL, SEQUENTIAL = 0, 1
-LSTP, HP = 0, 1
-ACCESS_1T1R, ACCESS_CROSSBAR = 0, 1
-CURRENT, VOLTAGE = 0, 1
-NOVEL, CONVENTIONAL = 0, 1
-XY, HTREE = 0, 1
-REGFILE, SRAM_BUFFER = 0, 1
-RELU, SIGMOID = 0, 1
+# DesignArrays is written out (for readers and type checkers); its array fields are KNOBS' names
+_FIELDS = tuple(f.name for f in dataclasses.fields(DesignArrays) if not f.metadata.get("static", False))
+if _FIELDS != tuple(KNOBS):
+    raise TypeError(f"dse.design: DesignArrays' fields {_FIELDS} differ from KNOBS' names {tuple(KNOBS)}: "
+                      f"add or remove the field with the knob, in the same order")
 
 
 def encode(points: Sequence[Mapping[str, Any]]) -> DesignArrays:
@@ -247,19 +292,10 @@ def encode(points: Sequence[Mapping[str, Any]]) -> DesignArrays:
     for name, knob in KNOBS.items():
         vals = [p[name] for p in norm]
         if knob.kind == "choice":
-            cols[name] = np.array([knob.choices.index(v) for v in vals], dtype=np.int64)
+            codes = knob.codes
+            cols[name] = np.array([codes[v] for v in vals], dtype=np.int64)
         elif knob.kind in ("bool", "int"):
             cols[name] = np.array(vals, dtype=np.int64)
         else:
             cols[name] = np.array(vals, dtype=np.float64)
     return DesignArrays(**cols)
-
-
-def decode_value(name: str, code: Any) -> Any:
-    """The user-facing value of an encoded knob."""
-    knob = KNOBS[name]
-    if knob.kind == "choice":
-        return knob.choices[int(code)]
-    if knob.kind == "bool":
-        return bool(code)
-    return int(code) if knob.kind == "int" else float(code)

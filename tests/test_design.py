@@ -63,3 +63,32 @@ def test_wire_resistance_with_size_effect():
     np.testing.assert_allclose(prm.unit_length_wire_resistance[0], rho / (w * w * ar), rtol=1e-12)
     # one SRAM cell is 10 F tall along a row wire
     np.testing.assert_allclose(prm.wire_resistance_row[0], rho / (w * w * ar) * 10 * w, rtol=1e-12)
+
+
+def test_knobs_are_the_one_schema():
+    import dataclasses
+
+    from dse.accuracy import cim
+
+    fields = [f.name for f in dataclasses.fields(design.DesignArrays) if not f.metadata.get("static")]
+    assert fields == list(design.KNOBS)
+    # the named codes are the encoding's
+    for name, value, code in [("memcell", "sram", design.SRAM), ("memcell", "rram", design.RRAM),
+                              ("mode", "parallel", design.PARALLEL), ("roadmap", "hp", design.HP),
+                              ("access", "1t1r", design.ACCESS_1T1R), ("access", "crossbar", design.ACCESS_CROSSBAR),
+                              ("sense", "current", design.CURRENT), ("mapping", "novel", design.NOVEL),
+                              ("activation", "relu", design.RELU)]:
+        assert int(getattr(encode([{name: value}]), name)[0]) == code == design.KNOBS[name].code(value)
+    assert design.KNOB_UNITS == {"r_on": "ohm", "clk_freq": "Hz", "drift_time": "s"}
+    assert cim.DRIFT_CODES == {"none": 0, "max": 1, "min": 2, "target": 3, "random": 4}
+    for drift, code in cim.DRIFT_CODES.items():
+        assert int(encode([{"drift": drift}]).drift[0]) == code
+
+
+def test_parse_assignments_reads_units_and_codes():
+    assert design.parse_assignments(["r_on=6kOhm", "technode=7", "memcell = rram", "clk_freq=1 GHz"]) == \
+        {"r_on": 6000.0, "technode": 7, "memcell": "rram", "clk_freq": 1e9}
+    with pytest.raises(ValueError, match="key=value"):
+        design.parse_assignments(["r_on"])
+    with pytest.raises(ValueError, match="expected ohm"):
+        design.parse_assignments(["r_on=6 ns"])

@@ -66,8 +66,10 @@ from dse.accuracy.layers import patches, unroll_kernel
 __all__ = ["Static", "CIMBackend", "NeuroSimBackend", "point_params", "static_of", "group_index", "adc_quantize",
            "program_cells", "cim_matmul", "cim_layer", "DRIFT_CODES", "MODELS"]
 
-DRIFT_CODES = {"none": 0, "max": 1, "min": 2, "target": 3, "random": 4}
-MODELS = ("neurosim", "physical")
+#: integer code of each retention drift scenario (the ``drift`` knob's codes)
+DRIFT_CODES = design.KNOBS["drift"].codes
+#: the CIM arithmetic models (the ``accuracy_model`` knob's choices)
+MODELS = tuple(design.KNOBS["accuracy_model"].choices)
 
 #: bump when the model's numbers change (it is part of the accuracy cache key)
 MODEL_VERSION = 2
@@ -137,7 +139,7 @@ def point_params(point: Mapping[str, Any]) -> dict[str, float]:
         "adc_levels": float(2 ** int(point["adc_bits"]) - 1),
         "g0": 0.0 if sram else levels / (r - 1.0),
         "sigma": 0.0 if sram else float(point.get("sigma", 0.0)),
-        "drift": 0 if sram else DRIFT_CODES[point.get("drift", "none")],
+        "drift": DRIFT_CODES["none" if sram else point.get("drift", "none")],
         "drift_log": float(point.get("drift_nu", 0.0)) * math.log(float(point.get("drift_time", 1.0))),
         "drift_target": float(point.get("drift_target", 0.5)),
         "seed": int(point.get("seed", 0)),
@@ -199,7 +201,7 @@ def program_cells(digits, dp, key, cell_bits: int, noisy: bool = True):
     else:
         rand = g
     code = dp["drift"]
-    return jnp.select([code == 1, code == 2, code == 3, code == 4],
+    return jnp.select([code == DRIFT_CODES[d] for d in ("max", "min", "target", "random")],
                       [up(g, gmax), down(g, g0), jnp.where(g < target, up(g, target), down(g, target)), rand], g)
 
 

@@ -41,10 +41,10 @@ def accuracy_key(point: Mapping[str, Any]) -> tuple:
         if dp["sigma"] == 0.0 and not (dp["ret_v"] != 0.0 and dp["ret_detect"] == 0.0):
             dp["seed"] = 0                   # no random draw: the seed does not matter
         return (st.model, st.weight_bits, st.input_bits, st.cell_bits, st.subarray) + tuple(sorted(dp.items()))
-    if dp["sigma"] == 0.0 and dp["drift"] != 4:
+    if dp["sigma"] == 0.0 and dp["drift"] != cim.DRIFT_CODES["random"]:
         dp["seed"] = 0                       # no random draw: the seed does not matter
-    if dp["drift"] == 0 or dp["drift_log"] == 0.0:
-        dp.update(drift=0, drift_log=0.0, drift_target=0.0)
+    if dp["drift"] == cim.DRIFT_CODES["none"] or dp["drift_log"] == 0.0:
+        dp.update(drift=cim.DRIFT_CODES["none"], drift_log=0.0, drift_target=0.0)
     return (st.weight_bits, st.input_bits, st.cell_bits, st.subarray if st.parallel_read < st.subarray else 0,
             st.parallel_read, st.nonlinear_adc) + tuple(sorted(dp.items()))
 

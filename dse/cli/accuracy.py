@@ -44,14 +44,14 @@ def cmd_train(args) -> int:
 
 def cmd_accuracy(args) -> int:
     from dse.accuracy.evaluate import Evaluator
-    from dse.cli.main import _parse_sets
+    from dse.design import parse_assignments
 
     try:
-        base = _parse_sets(args.set)
+        base = parse_assignments(args.set)
         points = [dict(base)]
         for item in args.sweep or []:
             k, _, vals = item.partition("=")
-            vals = [_parse_sets([f"{k}={v}"])[k] for v in vals.split(",")]
+            vals = [parse_assignments([f"{k}={v}"])[k] for v in vals.split(",")]
             points = [dict(p, **{k: v}) for p in points for v in vals]
         t0 = time.perf_counter()
         ev = Evaluator(args.checkpoint, args.data, args.data_dir, args.samples, cache_dir=args.cache_dir)

@@ -63,36 +63,16 @@ def _cluster(args):
     return connect(args.cluster, args.workers)
 
 
-def _parse_sets(items):
-    from dse.design import KNOBS
-    from dse.sweep.spec import KNOB_UNITS
-    from dse.units import parse_quantity
-
-    point = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ValueError(f"--set expects key=value, got {item!r}")
-        k, v = item.split("=", 1)
-        k, v = k.strip(), v.strip()
-        knob = KNOBS.get(k)
-        if knob is not None and knob.kind in ("int", "float"):
-            v = parse_quantity(v, KNOB_UNITS.get(k))
-        elif knob is not None and knob.kind == "choice" and v.lstrip("-").isdigit():
-            v = int(v)
-        point[k] = v
-    return point
-
-
 def cmd_estimate(args) -> int:
     import numpy as np
 
-    from dse.design import DesignError
+    from dse.design import DesignError, parse_assignments
     from dse.engine import evaluate
     from dse.network import NetworkFileError
     from dse.sweep.report import format_estimate
 
     try:
-        point = _parse_sets(args.set)
+        point = parse_assignments(args.set)
         ds = evaluate(args.network, [point], traces=args.traces)
     except (DesignError, NetworkFileError, ValueError) as e:
         return _fail(str(e))
