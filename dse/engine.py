@@ -1,32 +1,29 @@
 """Batching, compilation and datasets behind ``dse.evaluate(network, points, traces=None)``.
 
-Points are encoded into arrays (:mod:`dse.design`), padded to a fixed batch
-shape, and pushed through the stages of the per-point model (:mod:`dse.model`), each lifted
-to batches with ``jax.vmap`` and compiled ahead of time (:mod:`dse.compile`): the floorplan once
-per network, the subarray and area stages once per batch shape for every network, the
-performance stage once per table shape (its per-point inputs packed into two matrices,
-:class:`dse.pytree.Packing`). :class:`Evaluation` holds what is static for a set of points
-(floorplans, structural keys, reduced traces). Infeasible points never raise: they carry a
-non-empty ``error`` string.
+Points are encoded into arrays (:mod:`dse.design`), padded to a fixed batch shape, and pushed
+through the stages of the per-point model (:mod:`dse.model`), each lifted to batches with
+``jax.vmap`` and compiled ahead of time: the floorplan once per network, the subarray and area
+stages once per batch shape for every network, the performance stage once per table shape. An
+:class:`Evaluation` is three parts: the plan (:class:`dse.plan.Plan`: points, floorplans,
+structural keys, tables), the executables (:class:`dse.executables.Executables`: compiled and
+cached) and the dispatcher (:meth:`Evaluation.run`: pack, call, gather). Infeasible points never
+raise: they carry a non-empty ``error`` string.
 """
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 from typing import Any, Iterable, Mapping, Sequence
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from dse import compile as C
 from dse import design, status
 from dse.dataset import cf_attributes
+from dse.executables import PERF_BATCH, Executables
 from dse.metrics import AREA_LAYER_METRICS, AREA_METRICS, METRICS, PERF_LAYER_METRICS, PERF_METRICS
-from dse.network import Network, layers_tuple, load_network
-from dse.pytree import Packing
+from dse.network import Network, load_network
+from dse.plan import COLUMN_PARAMS, STATE_ENTRIES, Plan, key_tables, layer_bucket, pad_rows  # noqa: F401  (re-exported)
 
 DEFAULT_BATCH = 1024
 AREA_NAMES = frozenset(AREA_METRICS + AREA_LAYER_METRICS)
@@ -44,63 +41,6 @@ def _as_point_list(points: Any) -> list[Mapping[str, Any]]:
     return list(points)
 
 
-LAYER_BUCKET = 8
-
-
-def layer_bucket(num_layers: int) -> int:
-    """Per-layer arrays are padded to a multiple of 8 layers so networks share compilations."""
-    return max(LAYER_BUCKET, -(-num_layers // LAYER_BUCKET) * LAYER_BUCKET)
-
-
-@functools.lru_cache(maxsize=32)
-def _layout_fn(layers: tuple[tuple[int, ...], ...]):
-    """The batched floorplan of one network (small; compiled once per network and batch shape)."""
-    from dse.model import layout_stage
-
-    return C.batched(jax.vmap(functools.partial(layout_stage, layers=layers)), 0)
-
-
-@functools.lru_cache(maxsize=1)
-def _subarray_fn():
-    """The batched subarray stage (network-independent; compiled once per batch shape)."""
-    from dse.model import subarray_stage
-
-    return C.batched(jax.vmap(subarray_stage), 0)
-
-
-@functools.lru_cache(maxsize=1)
-def _hardware_fn():
-    """The batched area stage (network-independent; compiled once per batch shape)."""
-    from dse.model import hardware_stage
-
-    return C.batched(jax.vmap(hardware_stage, in_axes=(0, 0, 0, None)), 0, 1, 2)
-
-
-@functools.lru_cache(maxsize=8)
-def _performance_fn(points: Packing, states: Packing):
-    """The batched performance stage on packed inputs (tables shared by the batch; compiled once per
-    table shape): ``points`` packs the encoded points and floorplans, ``states`` the area stage's
-    module states."""
-    from dse.model import performance_stage
-
-    stage = jax.vmap(performance_stage, in_axes=(0, 0, 0, None, None, None, 0))
-
-    def fn(pts, sts, tables, num_layers, num_computation, g_col):
-        d, fp = points.unpack(pts)
-        return stage(d, fp, states.unpack(sts), tables, num_layers, num_computation, g_col)
-
-    fn.dse_key = (points, states)
-    return C.batched(fn, 0, 1, 5)
-
-
-@functools.lru_cache(maxsize=1)
-def _column_fn():
-    """The column states' conductances for a batch of distinct column parameters (tables shared)."""
-    from dse.traces.resistance import column_conductance_entries
-
-    return C.batched(jax.vmap(column_conductance_entries, in_axes=(None,) + (0,) * 6), *range(1, 7))
-
-
 @contextlib.contextmanager
 def _without_cycle_collection():
     """Python's cycle collector paused: evaluation allocates many short-lived arrays (no cycles), and
@@ -115,49 +55,13 @@ def _without_cycle_collection():
             gc.enable()
 
 
-def _pad_layers(fp, num_layers: int, bucket: int):
-    def pad(leaf):
-        leaf = np.asarray(leaf)
-        if leaf.ndim == 2 and leaf.shape[1] == num_layers and bucket > num_layers:
-            return np.pad(leaf, ((0, 0), (0, bucket - num_layers)))
-        return leaf
-    return jax.tree_util.tree_map(pad, fp)
-
-
-def _pad(arr: np.ndarray, size: int) -> np.ndarray:
-    if arr.shape[0] == size:
-        return arr
-    return np.concatenate([arr, np.repeat(arr[-1:], size - arr.shape[0], axis=0)])
-
-
-#: (column state, level) entries kept per layer for the ADC energy (:func:`dse.traces.network_keys`)
-STATE_ENTRIES = 512
-#: points per compiled call of the performance stage (points are grouped by structural key)
-PERF_BATCH = 128
-#: distinct column parameters per compiled call of the column stage
-COLUMN_BATCH = 32
-#: column-conductance groups kept in memory (each layers x states floats: 1024 x 8 x 512 = 32 MiB)
-COLUMN_CACHE = 1024
-#: the column parameters, in the order of the group table's columns (after the key)
-_COLUMN_PARAMS = ("g_max", "g_min", "top", "r_access", "r_row", "r_col")
-
-
-def key_tables(net: Network, traces, keys) -> list:
-    """The network's :class:`~dse.chip.layer_tables.LayerTables` under each structural key (trace
-    statistics reduced once per key and cached, :func:`dse.traces.layer_stats`)."""
-    from dse import traces as T
-    from dse.chip.layer_tables import layer_tables
-
-    return [layer_tables(net, [T.layer_stats(traces, net, l, k) for l, k in enumerate(key)]) for key in keys]
-
-
 class Evaluation:
-    """Everything static about evaluating a set of points on one network, computed once.
+    """Evaluating a set of points on one network: a :class:`~dse.plan.Plan` (``plan``), its
+    :class:`~dse.executables.Executables` (``executables``) and the dispatcher (:meth:`run`).
 
-    The floorplans of all points, their structural keys (:func:`dse.traces.network_keys`) and the
-    network's tables per key (:mod:`dse.chip.layer_tables`, trace statistics reduced once and
-    cached), padded to one set of bucketed sizes so that every chunk of a long sweep uses the same
-    compiled functions. :meth:`run` then evaluates any range of the points.
+    Creation computes the plan (floorplans, keys, tables) while the stages compile, so that every
+    chunk of a long sweep reuses the same executables; :meth:`run` then evaluates any range of the
+    points.
 
     ``traces``: a folder of NeuroSim-layout traces, or None for the synthetic model
     (:mod:`dse.traces.synthetic`). ``performance=False`` skips latency and energy;
@@ -168,146 +72,33 @@ class Evaluation:
 
     def __init__(self, net: Network, encoded: design.DesignArrays, traces=None, *, batch_size: int = DEFAULT_BATCH,
                  performance: bool = True, keys_only: bool = False, sizes: dict | None = None):
-        from dse import traces as T
-        from dse.chip.layer_tables import bucket_shapes, stack_tables
-        from dse.tech.params import make_params
-
-        self.net, self.traces, self.batch_size, self.performance = net, traces, batch_size, performance
-        self.layers = layers_tuple(net)
-        self.num_layers = len(self.layers)
-        self.bucket = layer_bucket(self.num_layers)
-        leaves, self.treedef = jax.tree_util.tree_flatten(encoded)
-        self.leaves = [np.asarray(x) for x in leaves]
-        self.n = int(self.leaves[0].shape[0])
-        if self.n == 0:
-            raise ValueError("no design points to evaluate")
-        # floorplans of every point (fixed batch shape)
-        parts = []
-        for start in range(0, self.n, batch_size):
-            chunk = jax.tree_util.tree_unflatten(self.treedef, [_pad(x[start:start + batch_size], batch_size)
-                                                                for x in self.leaves])
-            fp = C.compiled(f"layout {self.layers}", _layout_fn(self.layers), chunk)(chunk)
-            m = min(batch_size, self.n - start)
-            parts.append(jax.tree_util.tree_map(lambda a: np.asarray(a)[:m], fp))
-        self.fp = jax.tree_util.tree_map(lambda *a: np.concatenate(a), *parts)
-        # start compiling the area stage while the traces are reduced; the performance stage
-        # compiles once the tables' sizes are known
-        self._nl = jnp.asarray(float(self.num_layers))
-        self._ncomp = jnp.asarray(float(net.num_computation))
-        enc0, fp0 = self._chunk(0, min(batch_size, self.n))
-        self._points = Packing.of((enc0, fp0))
-        self._sub = None if keys_only else C.compile_async("subarray", _subarray_fn(), enc0)
-        self._hw = None if keys_only else self._start_hardware(enc0, fp0)
-        self._perf = None
-        self.key_index = np.full(self.n, -1, np.int64)
-        self.col_index = np.full(self.n, -1, np.int64)
-        self.tables, self.keys = [], []
+        self.performance = performance
+        self.plan = plan = Plan(net, encoded, traces, batch_size=batch_size)
+        first = np.arange(min(batch_size, plan.n))
+        self.executables = exe = None if keys_only else Executables(*plan.chunk(first), plan.num_layers_arg)
         if not performance:
             return
-        prm = make_params(encoded)
-        ok = np.asarray(self.fp.status) == 0
-        index, keys = T.network_keys(self.fp, prm, self.num_layers, STATE_ENTRIES, valid=ok)
-        self.keys = keys
+        plan.find_keys()
         if keys_only:
-            self.key_index = index
             return
-        tables = key_tables(net, traces, keys)
-        if tables:
-            sizes = sizes or bucket_shapes([t.shapes() for t in tables], self.bucket)
-            self.tables = [jax.tree_util.tree_map(lambda a: jnp.asarray(a[0]), stack_tables([t], sizes))
-                           for t in tables]
-        self.key_index = index
-        if self.tables:
-            tab = self.tables[0]
-            self._perf = self._start_performance(tab, enc0, fp0)
-            self._index_columns(prm)
+        plan.tabulate(sizes)        # reduces the traces while the subarray and area stages compile
+        if plan.tables:
+            enc0, fp0 = plan.chunk(first)
+            exe.start_performance(lambda states: plan.performance_inputs(first, enc0, fp0, states))
+            exe.start_columns(plan.tables[0], len(COLUMN_PARAMS))
+            plan.group_columns(exe.columns)
 
-    def _index_columns(self, prm):
-        """Group the points by structural key and column parameters
-        (:func:`dse.traces.resistance.column_params`): points of a group share the column states'
-        conductances, computed once per group (:meth:`_column_conductances`). A grid of nodes,
-        cells and ADCs has a few dozen groups per key; random samples of ``r_on`` have one per point
-        (no gain, no loss)."""
-        from dse.tech.memcell import memcell
-        from dse.traces.resistance import column_params
-
-        cp = column_params(memcell(prm), prm)
-        rows = np.column_stack([self.key_index.astype(np.float64)] + [np.asarray(cp[k]) for k in _COLUMN_PARAMS])
-        ok = self.key_index >= 0
-        self._col_groups = np.zeros((0, rows.shape[1]))
-        if ok.any():
-            self._col_groups, inverse = np.unique(rows[ok], axis=0, return_inverse=True)
-            self.col_index[ok] = inverse.reshape(-1)
-        self._g_cache: dict[int, np.ndarray] = {}
-        tab = self.tables[0]
-        spec = [jax.ShapeDtypeStruct((COLUMN_BATCH,), np.float64)] * len(_COLUMN_PARAMS)
-        self._col = C.compile_async("columns", _column_fn(), tab, *spec)
-
-    def _column_conductances(self, groups: np.ndarray) -> np.ndarray:
-        """Conductances (S) of the column states of the point groups ``groups`` (indices of
-        :meth:`_index_columns`), ``(len(groups), L, K)``; each group computed once while it stays in
-        the cache (:data:`COLUMN_CACHE` groups)."""
-        need = np.unique(groups)
-        missing = [g for g in need if g not in self._g_cache]
-        if missing:
-            if len(self._g_cache) + len(missing) > COLUMN_CACHE:
-                self._g_cache.clear()
-                missing = list(need)
-            fn = self._col.result()
-            missing = np.asarray(missing)
-            keys = self._col_groups[missing, 0].astype(np.int64)
-            for u in np.unique(keys):
-                sel = missing[keys == u]
-                for b0 in range(0, len(sel), COLUMN_BATCH):
-                    ids = sel[b0:b0 + COLUMN_BATCH]
-                    params = [_pad(self._col_groups[ids, 1 + j], COLUMN_BATCH) for j in range(len(_COLUMN_PARAMS))]
-                    vals = np.asarray(fn(self.tables[u], *params))
-                    self._g_cache.update((int(g), vals[t]) for t, g in enumerate(ids))
-        return np.stack([self._g_cache[int(g)] for g in groups])
-
-    def _hardware_args(self, enc0, fp0):
-        """Arguments (or their shapes) of the area stage for ``enc0``'s batch: its subarray input
-        is the subarray stage's output, shaped as lowering that stage says."""
-        sub = C.lower_async("subarray", _subarray_fn(), enc0).result().out_info
-        return enc0, fp0, sub, self._nl
-
-    def _start_hardware(self, enc0, fp0):
-        """Compile the area stage (a future) after the subarray stage: one compilation beside the
-        trace reduction, then the area and performance stages side by side (on two cores, a
-        third concurrent task only slows the reduction that the performance stage waits for)."""
-        def job():
-            args = self._hardware_args(enc0, fp0)
-            self._sub.result()
-            return C.compile_async("hardware", _hardware_fn(), *args).result()
-        return C.on_big_stack_async(job)
-
-    def _start_performance(self, tables, enc0, fp0):
-        """Compile the performance stage for tables shaped like ``tables``: a future of the executable
-        and the :class:`~dse.pytree.Packing` of the area stage's module states it takes."""
-        pb = PERF_BATCH
-
-        def job():
-            low = C.lower_async("hardware", _hardware_fn(), *self._hardware_args(enc0, fp0))
-            states = Packing.of(low.result().out_info[1])
-            spec = lambda w: jax.ShapeDtypeStruct((pb, w), np.float64)  # noqa: E731
-            g_col = jax.ShapeDtypeStruct((pb,) + tuple(tables.weight.shape), np.float64)
-            exe = C.compile_async("performance", _performance_fn(self._points, states), spec(self._points.width),
-                                  spec(states.width), tables, self._nl, self._ncomp, g_col).result()
-            return exe, states
-        return C.on_big_stack_async(job)
-
-    def _chunk(self, s0: int, m: int, rows: np.ndarray | None = None):
-        """Encoded points and padded floorplans of points s0 .. s0+m (or of ``rows``), padded to the
-        batch size."""
-        size = self.batch_size
-        sel = slice(s0, s0 + m) if rows is None else rows
-        enc = jax.tree_util.tree_unflatten(self.treedef, [_pad(x[sel], size) for x in self.leaves])
-        fp = jax.tree_util.tree_map(lambda a: _pad(np.asarray(a)[sel], size), self.fp)
-        return enc, _pad_layers(fp, self.num_layers, self.bucket)
+    # the plan's figures, for the callers that read them
+    net = property(lambda self: self.plan.net)
+    num_layers = property(lambda self: self.plan.num_layers)
+    keys = property(lambda self: self.plan.keys)
+    key_index = property(lambda self: self.plan.key_index)
+    tables = property(lambda self: self.plan.tables)
+    fp = property(lambda self: self.plan.fp)
 
     def order(self) -> np.ndarray:
         """An evaluation order that groups points by structural key (fewer, fuller performance calls)."""
-        return np.argsort(self.key_index, kind="stable")
+        return self.plan.order()
 
     def run(self, start: int = 0, stop: int | None = None, callback=None, rows=None) -> dict[str, np.ndarray]:
         """Metrics of points ``start:stop`` (or of the indices ``rows``) as numpy arrays (N, ...), in
@@ -316,44 +107,45 @@ class Evaluation:
             return self._run(start, stop, callback, rows)
 
     def _run(self, start, stop, callback, rows):
-        rows = np.arange(start, self.n if stop is None else stop) if rows is None else np.asarray(rows)
-        size = self.batch_size
-        sub_fn, hw_fn = self._sub.result(), self._hw.result()
-        perf_fn, states_packing = self._perf.result() if self._perf is not None else (None, None)
-        nl, ncomp = self._nl, self._ncomp
+        plan, exe = self.plan, self.executables
+        rows = np.arange(start, plan.n if stop is None else stop) if rows is None else np.asarray(rows)
+        size = plan.batch_size
+        sub_fn, hw_fn = exe.subarray(), exe.hardware()
+        perf = exe.performance()
         parts: list[dict[str, np.ndarray]] = []
         for s0 in range(0, len(rows), size):
             sel = rows[s0:s0 + size]
             m = len(sel)
-            enc, fp = self._chunk(0, m, sel)
-            area, states = hw_fn(enc, fp, sub_fn(enc), nl)
+            enc, fp = plan.chunk(sel)
+            area, states = hw_fn(enc, fp, sub_fn(enc), plan.num_layers_arg)
             out = {k: np.asarray(v)[:m] for k, v in area.items()}
-            if perf_fn is not None:     # packed on the host: a performance call's points are one row gather
-                out.update(self._performance(self._points.pack((enc, fp)), states_packing.pack(states),
-                                             self.key_index[sel], self.col_index[sel], out["status"], perf_fn, nl,
-                                             ncomp))
+            if perf is not None:
+                out.update(self._performance(perf, plan.performance_inputs(sel, enc, fp, states),
+                                             plan.key_index[sel], out["status"]))
             if self.performance:
                 for k in PERF_METRICS + PERF_LAYER_METRICS:   # no feasible point: NaN columns
                     if k not in out:
-                        out[k] = np.full((m, self.bucket) if k.startswith("layer_") else (m,), np.nan)
-            out = {k: (v[:, :self.num_layers] if v.ndim == 2 else v) for k, v in out.items()}
+                        out[k] = np.full((m, plan.bucket) if k.startswith("layer_") else (m,), np.nan)
+            out = {k: (v[:, :plan.num_layers] if v.ndim == 2 else v) for k, v in out.items()}
             parts.append(out)
             if callback is not None:
                 callback(m)
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
-    def _performance(self, points, states, key_index, col_index, area_status, perf_fn, nl, ncomp):
+    @staticmethod
+    def _performance(perf, inputs, key_index, area_status):
+        """Pack the chunk's per-point inputs once (a call's points are then one row gather), dispatch
+        one call per :data:`PERF_BATCH` points of a structural key, and gather the results."""
         m = len(key_index)
         res: dict[str, np.ndarray] = {}
         perf_status = np.zeros(m, np.int64)
+        matrix = perf.pack(inputs)
         calls = []      # dispatched first, read back after: the host prepares a call while the last one runs
         for u in np.unique(key_index[(key_index >= 0) & (area_status == 0)]):
             rows = np.flatnonzero((key_index == u) & (area_status == 0))
             for b0 in range(0, len(rows), PERF_BATCH):
                 idx = rows[b0:b0 + PERF_BATCH]
-                padded = _pad(idx, PERF_BATCH)
-                g_col = self._column_conductances(col_index[padded])
-                calls.append((idx, perf_fn(points[padded], states[padded], self.tables[u], nl, ncomp, g_col)))
+                calls.append((idx, perf(inputs, matrix, pad_rows(idx, PERF_BATCH), int(u))))
         for idx, out in calls:
             for k, v in out.items():
                 v = np.asarray(v)[:len(idx)]

@@ -21,6 +21,9 @@ Stages compiled separately, so that the heavy ones are shared by every network:
 """
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import jax.numpy as jnp
 
 from dse import design as D
@@ -97,26 +100,78 @@ def hardware_stage(d: D.DesignArrays, fp: Floorplan, sub: SubArray, num_layers) 
     return out, HardwareState(sub=sub, chip=chip)
 
 
-def performance_stage(d: D.DesignArrays, fp: Floorplan, hw: HardwareState, tables: LayerTables, num_layers,
-                      num_computation, g_col=None) -> dict:
+def per_point(**kwargs):
+    """A field of :class:`PerformanceInputs` that differs between the points of a batch (vmapped)."""
+    return dataclasses.field(metadata={"batch_axis": 0}, **kwargs)
+
+
+def per_call(**kwargs):
+    """A field of :class:`PerformanceInputs` shared by the points of a batch (one structural key)."""
+    return dataclasses.field(metadata={"batch_axis": None}, **kwargs)
+
+
+@pytree_dataclass
+class PerformanceInputs:
+    """Everything :func:`performance_stage` reads for one point.
+
+    Per-point fields are batched (the engine's batch axis); per-call fields are shared by a batch of
+    points with the same structural key. The engine derives the vmapped axes from these markers
+    (:meth:`in_axes`) and packs the per-point fields it gets as arrays, so a new input is a field
+    here and its source in the evaluation plan (:meth:`dse.plan.Plan.performance_inputs`).
+    """
+
+    d: D.DesignArrays = per_point()          # the encoded point
+    fp: Floorplan = per_point()              # its floorplan (per-layer axes padded to the tables' layers)
+    hw: HardwareState = per_point()          # its laid-out modules (:func:`hardware_stage`)
+    g_col: Any = per_point()                 # (L, K) column-state conductances, or None: computed here
+    tables: LayerTables = per_call()         # the network's tables under the points' structural key
+    num_layers: Any = per_call()             # the network's true number of layers
+    num_computation: Any = per_call()        # operations per image
+
+    @classmethod
+    def in_axes(cls) -> "PerformanceInputs":
+        """The ``jax.vmap`` axes of each field: 0 per point, None per call."""
+        return cls(**{f.name: f.metadata["batch_axis"] for f in dataclasses.fields(cls)})
+
+    @classmethod
+    def per_point_fields(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls) if f.metadata["batch_axis"] is not None)
+
+
+def performance_stage(inp: PerformanceInputs) -> dict:
     """Latency, energy, leakage and figures of merit of one point (manual §6-7; model map §2-6).
 
-    ``tables``: the network's :class:`LayerTables` under this point's structural key (per-layer
-    axes padded like ``fp``); ``num_layers`` the true layer count; ``num_computation`` operations
-    per image; ``g_col`` the point's column-state conductances (L, K) if computed already
-    (:func:`dse.traces.resistance.column_conductance_entries`). Returns the chip
+    ``inp.tables``: the network's :class:`LayerTables` under this point's structural key (per-layer
+    axes padded like ``inp.fp``); ``inp.g_col`` the point's column-state conductances (L, K) if
+    computed already (:func:`dse.traces.resistance.column_conductance_entries`). Returns the chip
     metrics (0-d), the ``layer_*`` metrics and ``status`` (NO_LATENCY where a chip metric is not
     finite).
     """
-    prm = make_params(d)
+    prm = make_params(inp.d)
     tech = technology(prm)
     cell = memcell(prm)
-    out = chip_performance(tech, prm, cell, hw.sub, hw.chip, fp, tables, num_layers, num_computation, g_col)
+    out = chip_performance(tech, prm, cell, inp.hw.sub, inp.hw.chip, inp.fp, inp.tables, inp.num_layers,
+                           inp.num_computation, inp.g_col)
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for k, v in out.items() if not k.startswith("layer_")]))
     out["status"] = jnp.where(finite, 0, S.NO_LATENCY).astype(jnp.int64)
     return out
 
 
-def point_model(d: D.DesignArrays, layers: tuple[tuple[int, ...], ...]) -> dict:
-    """Both stages for one point (unpadded); the reference for the staged, batched path."""
-    return hardware_stage(d, layout_stage(d, layers), subarray_stage(d), len(layers))[0]
+def point_model(d: D.DesignArrays, layers: tuple[tuple[int, ...], ...], tables: LayerTables | None = None,
+                num_computation=None) -> dict:
+    """Every stage for one point, unpadded and unbatched: the slow reference for the staged, batched
+    path of :mod:`dse.engine` (``tests/test_point_model.py``).
+
+    ``d``: one encoded point (0-d leaves); ``layers``: the network's layers (static). Returns the area
+    metrics and ``status``; given ``tables``, the network's :class:`LayerTables` under the point's
+    structural key (layer axis unpadded) and ``num_computation``, also the latency and energy
+    metrics, with the column states' conductances computed in place (the engine computes them once
+    per group of points). Compile it with the model's exactness options (:func:`dse.compile.compiled`).
+    """
+    fp = layout_stage(d, layers)
+    out, hw = hardware_stage(d, fp, subarray_stage(d), len(layers))
+    if tables is not None:
+        perf = performance_stage(PerformanceInputs(d=d, fp=fp, hw=hw, g_col=None, tables=tables,
+                                                   num_layers=len(layers), num_computation=num_computation))
+        out = dict(out, **{k: v for k, v in perf.items() if k != "status"}, status=out["status"] | perf["status"])
+    return out

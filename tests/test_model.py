@@ -3,6 +3,7 @@ import numpy as np
 
 import dse
 from dse import engine as E
+from dse import plan as P
 from dse.design import encode
 from dse.network import load_network
 
@@ -84,9 +85,10 @@ def test_shared_column_conductances_equal_each_point_own(monkeypatch):
     pts = [dict(p, subarray=64, cell_bits=2, technode=t, adc_bits=a) for p in POINTS[1:2]
            for t in (7, 5) for a in (3, 4, 5)] + [dict(POINTS[4], adc_bits=4)]
     ev = E.Evaluation(load_network("vgg8"), encode(pts), batch_size=8)
-    assert len(np.unique(ev.col_index[:6])) == 2          # adc_bits do not enter the conductances
+    columns = ev.plan.columns
+    assert len(np.unique(columns.index[:6])) == 2          # adc_bits do not enter the conductances
     assert ev.key_index[6] != ev.key_index[0]             # another key, another group
-    g = ev._column_conductances(ev.col_index)
+    g = columns.of_groups(columns.index)
     prm = make_params(encode(pts))
     cp = column_params(memcell(prm), prm)
     for i in range(len(pts)):
@@ -94,10 +96,10 @@ def test_shared_column_conductances_equal_each_point_own(monkeypatch):
         np.testing.assert_allclose(g[i], own, rtol=1e-13)
         assert np.isfinite(g[i]).all() and g[i].max() > 0
     # a cache smaller than the groups asked for at once: recomputed, same values
-    monkeypatch.setattr(E, "COLUMN_CACHE", 2)
-    ev._g_cache.clear()
-    np.testing.assert_array_equal(ev._column_conductances(ev.col_index[::-1]), g[::-1])
-    assert len(ev._g_cache) == len(np.unique(ev.col_index))
+    monkeypatch.setattr(P, "COLUMN_CACHE", 2)
+    columns.cache.clear()
+    np.testing.assert_array_equal(columns.of_groups(columns.index[::-1]), g[::-1])
+    assert len(columns.cache) == len(np.unique(columns.index))
 
 
 def test_packing_round_trip_keeps_values_and_dtypes():
