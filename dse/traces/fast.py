@@ -30,8 +30,12 @@ from dse.traces.reduce import merged_keys, n_bin, row_groups
 
 __all__ = ["Group", "row_group_data", "two_level_sums", "binned_sums"]
 
-#: reads per chunk of the (read, column) products
+#: reads per chunk of the (read, column) products of :func:`_level_bins64`
 READ_CHUNK = 1024
+#: reads and columns per tile of the 1-bit cells' (column, read) products (:func:`_two_level_by_n`):
+#: the tile and its bincount passes' index and weight arrays stay in a core's L2 cache
+READ_TILE = 128
+COL_TILE = 512
 #: float64 integers are exact below this
 _EXACT64 = 2.0 ** 53
 
@@ -119,35 +123,110 @@ def _pack_width(N: int, jmax: int, limit: int) -> tuple[int, float, float]:
         w //= 2
 
 
-def _two_level_cells(digits: np.ndarray, g: Group) -> np.ndarray:
-    """Per (read, level-1 count ``c``) cell of one group: ``(Rz, N+1, 4)`` sums over its columns of
-    ``m``, ``m J``, ``m s1``, ``m s2`` (``s1``, ``s2``: sums of ``u``, ``u^2`` over the active level-1
-    cells)."""
+def _two_level_by_n(digits: np.ndarray, g: Group) -> tuple[np.ndarray, np.ndarray]:
+    """Per (active rows ``n``, level-1 count ``c``) of one group: the ``n`` present ``(k,)`` and
+    ``(k, 6, N+1)`` sums over their reads and the columns of ``m``, ``m J``, ``m s1``, ``m s2``,
+    ``m U1``, ``m U2`` (``s1``, ``s2``: sums of ``u``, ``u^2`` over the active level-1 cells; ``U1``,
+    ``U2``: over the read's active rows).
+
+    The reads, sorted by ``n``, go by tiles of :data:`READ_TILE`, the columns by tiles of
+    :data:`COL_TILE`: per tile one product ``(columns, 3 reads)`` of the columns' level-1 cells (and
+    a ones column) with the reads' bits (weighted 1, ``u``, ``u^2``; the first block has each read's
+    cell offset in the ones' row), so that its first block is each pair's (read, ``c``) cell; two
+    ``bincount`` passes sum ``s1 + t1`` and ``s2 + t2 J`` per cell (the count and ``J`` packed
+    above the sums). Column-major pairs: consecutive pairs hit different cells."""
     N, Rz = g.rows.size, g.n.size
     u = g.u
-    dt = _exact_dtype(N * (N + 1) * (2 * N + 1) // 6)
-    D1 = (_cells(digits, g) == 1).astype(dt)                   # (N, C)
-    Xt = g.X.T.astype(dt)
-    w, t1, t2 = _pack_width(N, int(g.J.max()), limit=max(512, (1 << 21) // max(min(Rz, READ_CHUNK), 1)))
-    F = np.zeros((Rz, N + 1, 4))
-    for r0 in range(0, Rz, READ_CHUNK):
-        r1 = min(Rz, r0 + READ_CHUNK)
+    order = np.argsort(g.n, kind="stable")
+    ns = g.n[order]
+    X = g.X[:, order]
+    U1 = X.T @ u                                                # (Rz,) totals over the active rows
+    U2 = X.T @ (u * u)
+    nvals, first = np.unique(ns, return_index=True)
+    run = np.repeat(np.arange(nvals.size), np.diff(np.r_[first, Rz]))   # each read's n (index into nvals)
+    RT = min(READ_TILE, Rz)
+    dt = _exact_dtype(max(N * (N + 1) * (2 * N + 1) // 6, RT * (N + 1)))
+    D1 = np.empty((N + 1, g.cols.size), dt)                      # level-1 cells and a row of ones
+    np.equal(_cells(digits, g), 1, out=D1[:N], casting="unsafe")
+    D1[N] = 1
+    DT = D1.T                                                    # (columns, rows): BLAS reads it transposed
+    width = N + 1
+    sets = []                                                    # (m, column cells, J) per multiplicity
+    for mv in np.unique(g.m):
+        sel = np.flatnonzero(g.m == mv)
+        whole = sel.size == g.m.size
+        sets.append((float(mv), DT if whole else D1[:, sel].T, g.J if whole else g.J[sel]))
+    CT = max(1, min(g.cols.size, COL_TILE * READ_TILE // RT))          # few reads: wider tiles
+    Vb = np.empty(CT * 3 * RT, dt)
+    cellb = np.empty(CT * RT, np.intp)
+    wb = np.empty(CT * RT, np.float64)
+    ur = np.stack([np.ones(N), u, u * u]).astype(dt)[:, :, None]   # (3, N, 1)
+    G = np.zeros((nvals.size, 6, width))
+    F = np.empty((RT, 4, width))
+    part = np.empty((RT, 4, width))
+    for r0 in range(0, Rz, RT):
+        r1 = min(Rz, r0 + RT)
         Rc = r1 - r0
-        Xu = np.concatenate([Xt[r0:r1], Xt[r0:r1] * u.astype(dt), Xt[r0:r1] * (u * u).astype(dt)])   # (3Rc, N)
-        base = (np.arange(Rc) * (N + 1))[:, None]
-        for mv in np.unique(g.m):
-            sel = np.flatnonzero(g.m == mv)
-            for a0 in range(0, sel.size, w):
-                cs = sel[a0:a0 + w]
-                V = Xu @ (D1[:, cs] if cs.size < D1.shape[1] else D1)          # (3Rc, k): c, s1, s2
-                cell = np.add(V[:Rc], base, dtype=np.intp, casting="unsafe").ravel()
-                a1 = np.bincount(cell, np.add(V[Rc:2 * Rc], t1, dtype=np.float64).ravel(), minlength=Rc * (N + 1))
-                a2 = np.bincount(cell, np.add(V[2 * Rc:], g.J[cs] * t2, dtype=np.float64).ravel(),
-                                 minlength=Rc * (N + 1))
-                cnt, jsum = np.floor(a1 / t1), np.floor(a2 / t2)
-                part = np.stack([cnt, jsum, a1 - cnt * t1, a2 - jsum * t2], -1).reshape(Rc, N + 1, 4)
-                F[r0:r1] += mv * part
-    return F
+        Xu = np.zeros((N + 1, 3, Rc), dt)
+        np.multiply(X[None, :, r0:r1], ur, out=Xu[:N].transpose(1, 0, 2))
+        Xu[N, 0] = np.arange(Rc) * width                         # each read's cell offset
+        Xu = Xu.reshape(N + 1, 3 * Rc)
+        Fc = F[:Rc]
+        first_part = True
+        for mv, Dm, Jm in sets:
+            w, t1, t2 = _pack_width(N, int(Jm.max()), limit=Dm.shape[0])
+            for p0 in range(0, Dm.shape[0], w):
+                p1 = min(Dm.shape[0], p0 + w)
+                a1 = a2 = None
+                for c0 in range(p0, p1, CT):
+                    c1 = min(p1, c0 + CT)
+                    k = (c1 - c0) * Rc
+                    V = np.matmul(Dm[c0:c1], Xu, out=Vb[:3 * k].reshape(c1 - c0, 3 * Rc))
+                    cell = cellb[:k]
+                    np.copyto(cell.reshape(c1 - c0, Rc), V[:, :Rc], casting="unsafe")
+                    wt = wb[:k]
+                    np.add(V[:, Rc:2 * Rc], t1, out=wt.reshape(c1 - c0, Rc), dtype=np.float64)
+                    b1 = np.bincount(cell, wt, minlength=Rc * width)
+                    np.add(V[:, 2 * Rc:], (Jm[c0:c1] * t2)[:, None], out=wt.reshape(c1 - c0, Rc), dtype=np.float64)
+                    b2 = np.bincount(cell, wt, minlength=Rc * width)
+                    if a1 is None:
+                        a1, a2 = b1, b2
+                    else:
+                        a1 += b1
+                        a2 += b2
+                direct = first_part and mv == 1.0
+                _unpack(a1.reshape(Rc, width), a2.reshape(Rc, width), t1, t2, Fc if direct else part[:Rc])
+                if not direct:
+                    if first_part:
+                        Fc[...] = 0
+                    Fc += mv * part[:Rc]
+                first_part = False
+        # sums over the reads of each n in the tile (sorted by n): 0/1 and U1, U2 weighted segment matrices
+        rr = run[r0:r1] - run[r0]
+        ns_ = int(rr[-1]) + 1
+        M = np.zeros((3, ns_, Rc))
+        cols = np.arange(Rc)
+        M[0, rr, cols] = 1
+        M[1, rr, cols] = U1[r0:r1]
+        M[2, rr, cols] = U2[r0:r1]
+        Gt = G[run[r0]:run[r0] + ns_]
+        Gt[:, :4] += (M[0] @ Fc.reshape(Rc, 4 * width)).reshape(ns_, 4, width)
+        Gt[:, 4:] += (M[1:].reshape(2 * ns_, Rc) @ Fc[:, 0]).reshape(2, ns_, width).transpose(1, 0, 2)
+    return nvals, G
+
+
+def _unpack(a1: np.ndarray, a2: np.ndarray, t1: float, t2: float, out: np.ndarray):
+    """``out[:, 0..3]`` = count, ``J`` sum, ``s1`` sum, ``s2`` sum of the packed cell sums
+    ``a1 = s1 + t1 count``, ``a2 = s2 + t2 J`` (powers of two ``t``: exact)."""
+    cnt, js, s1, s2 = (out[:, q] for q in range(4))
+    np.multiply(a1, 1.0 / t1, out=cnt)
+    np.floor(cnt, out=cnt)
+    np.multiply(a2, 1.0 / t2, out=js)
+    np.floor(js, out=js)
+    np.multiply(cnt, -t1, out=s1)
+    s1 += a1
+    np.multiply(js, -t2, out=s2)
+    s2 += a2
 
 
 def _cells(digits: np.ndarray, g: Group) -> np.ndarray:
@@ -166,20 +245,10 @@ def two_level_sums(digits: np.ndarray, groups: list[Group], nmax: int) -> np.nda
         if not g.n.size:
             continue
         N = g.rows.size
-        u = g.u
-        F = _two_level_cells(digits, g)                        # (Rz, N+1, 4)
-        U1 = g.X.T @ u                                          # (Rz,) totals of u, u^2 over active rows
-        U2 = g.X.T @ (u * u)
-        # sum over the reads with the same n: (n, c) states
-        order = np.argsort(g.n, kind="stable")
-        ns = g.n[order]
-        starts = np.flatnonzero(np.r_[True, ns[1:] != ns[:-1]])
-        Wc = F[order, :, 0]
-        G = np.add.reduceat(np.concatenate([F[order], (Wc * U1[order, None])[..., None],
-                                            (Wc * U2[order, None])[..., None]], -1), starts, axis=0)
-        nn = ns[starts][:, None]                                 # (k, 1)
+        nv, G = _two_level_by_n(digits, g)                     # (k,), (k, 6, N+1)
+        nn = nv[:, None]                                         # (k, 1)
         c = np.arange(N + 1)[None, :]                            # (1, N+1)
-        W, WJ, S1, S2, WU1, WU2 = np.moveaxis(G, -1, 0)
+        W, WJ, S1, S2, WU1, WU2 = np.moveaxis(G, 1, 0)
         fields = [W, WJ, (nn - c) * W, c * W, WU1 - S1, S1, WU2 - S2, S2]
         keep = W > 0
         key = np.broadcast_to(nn - c + radix * c, W.shape)[keep]
