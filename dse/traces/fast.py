@@ -36,6 +36,8 @@ READ_CHUNK = 1024
 #: the tile and its bincount passes' index and weight arrays stay in a core's L2 cache
 READ_TILE = 128
 COL_TILE = 512
+#: (read, column) pairs per tile of :func:`_bins_by_pairs`
+PAIR_TILE = 1 << 15
 #: float64 integers are exact below this
 _EXACT64 = 2.0 ** 53
 
@@ -330,8 +332,12 @@ def _binned_group(digits: np.ndarray, g: Group, qb: np.ndarray, nb: np.ndarray, 
     D = _cells(digits, g)
     U = np.stack([np.ones(N), g.u, g.u * g.u], 1)               # (N, 3): weights of c, sum u, sum u^2
     # m-weighted cells per (row, level)
-    Hd = np.bincount((np.arange(N)[:, None] * L + D).ravel(), np.broadcast_to(g.m, D.shape).ravel(),
-                     minlength=N * L).reshape(N, L)
+    m0 = float(g.m[0]) if np.all(g.m == g.m[0]) else None
+    cell = np.add(D, (np.arange(N) * L)[:, None], dtype=np.intp).ravel()
+    if m0 is not None:                                           # one multiplicity: count, then scale
+        Hd = np.bincount(cell, minlength=N * L).reshape(N, L) * m0
+    else:
+        Hd = np.bincount(cell, np.broadcast_to(g.m, D.shape).ravel(), minlength=N * L).reshape(N, L)
     UH = U[:, :, None] * Hd[:, None, :]                          # (N, 3, L)
     msum, mJ = g.m.sum(), g.m @ g.J
     others = []                                                  # (a, mean-level bins other than the complement)
@@ -419,19 +425,38 @@ def _bins_by_pairs(g: Group, D, U, qb, nb, others, L: int) -> np.ndarray:
     dt = _exact_dtype(float(U[:, 2].sum()))
     X = g.X[:, reads]
     Xt = X.T.astype(dt)
-    Xu = np.concatenate([Xt * U[:, q].astype(dt) for q in range(3)])   # (3Rz, N)
-    M = (D[:, None, :] == np.arange(1, L)[:, None]).astype(dt).reshape(N, -1)   # (N, (L-1) C)
-    V = (Xu @ M).reshape(3, Rz, L - 1, C)
-    mb = np.broadcast_to(g.m, (Rz, C))
-    flat = bidx.ravel()
-    cnt = lambda w: np.bincount(flat, np.asarray(w, np.float64).ravel(), minlength=B + 1)[:B]  # noqa: E731
+    Xu = np.stack([Xt * U[:, q].astype(dt) for q in range(3)])   # (3, Rz, N)
+    M = np.equal(D[:, None, :], np.arange(1, L, dtype=D.dtype)[:, None], out=np.empty((N, L - 1, C), dt),
+                 casting="unsafe")                               # (N, L-1, C) one-hot levels 1..L-1
+    m0 = float(g.m[0]) if np.all(g.m == g.m[0]) else None       # one multiplicity: applied after the sums
+    mb = None if m0 is not None else np.broadcast_to(g.m, (Rz, C))
+    # pair counts per (read, bin): the level-0 totals are the reads' totals times them
+    rb_cells = np.bincount((np.arange(Rz)[:, None] * (B + 1) + bidx).ravel(), None if mb is None else mb.ravel(),
+                           minlength=Rz * (B + 1)).reshape(Rz, B + 1)[:, :B]
     out = np.zeros((B, 2 + 3 * L))
-    out[:, 0] = cnt(mb)
-    out[:, 1] = cnt(mb * g.J)
+    out[:, 0] = rb_cells.sum(0)
+    # (read, column) tiles of about PAIR_TILE pairs: the product and the bincount passes stay in cache
+    CT = int(min(C, max(64, PAIR_TILE // max(min(Rz, 256), 1))))
+    RT = int(max(1, min(Rz, PAIR_TILE // CT)))
+    Jb = np.broadcast_to(g.J, (RT, C))
+    for c0 in range(0, C, CT):
+        c1 = min(C, c0 + CT)
+        Mt = M[:, :, c0:c1].reshape(N, -1)                        # (N, (L-1) cc)
+        for r0 in range(0, Rz, RT):
+            r1 = min(Rz, r0 + RT)
+            flat = bidx[r0:r1, c0:c1].ravel()
+            mt = None if mb is None else mb[r0:r1, c0:c1]
+            cnt = lambda w: np.bincount(flat, (w if mt is None else w * mt).ravel(), minlength=B + 1)[:B]  # noqa: E731
+            V = (Xu[:, r0:r1] @ Mt).reshape(3, r1 - r0, L - 1, c1 - c0)
+            out[:, 1] += cnt(Jb[:r1 - r0, c0:c1])
+            for q in range(3):
+                for d in range(1, L):
+                    out[:, 2 + q * L + d] += cnt(V[q, :, d - 1])
+    XU = X.T.astype(np.float64) @ U                              # (Rz, 3) the reads' totals
     for q in range(3):
-        for d in range(1, L):
-            out[:, 2 + q * L + d] = cnt(V[q, :, d - 1] * mb)
         # level 0: the read's total over its active rows minus the other levels
-        tot = cnt(mb * (X.T.astype(np.float64) @ U[:, q])[:, None])
-        out[:, 2 + q * L] = tot - out[:, 2 + q * L + 1:2 + (q + 1) * L].sum(1)
+        out[:, 2 + q * L] = XU[:, q] @ rb_cells - out[:, 2 + q * L + 1:2 + (q + 1) * L].sum(1)
+    if m0 is not None:
+        out[:, 1:] *= m0
+        out[:, 0] *= m0
     return out
