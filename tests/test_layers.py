@@ -50,10 +50,7 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
 }
 
 #: module cycles known and allowed (sets of modules), each with its reason; stale entries fail
-KNOWN_CYCLES: dict[frozenset, str] = {
-    frozenset({"dse.traces.fast", "dse.traces.reduce"}):
-        "reduce dispatches to fast (a function-local import), fast uses reduce's bin helpers",
-}
+KNOWN_CYCLES: dict[frozenset, str] = {}
 
 
 def _modules() -> dict[str, pathlib.Path]:

@@ -11,7 +11,7 @@ integers below 2**24 (float32) or 2**53 (float64), so every sum is exact whateve
   give every state sum (the count and the column position packed with the two sums), level 0
   following from the read's totals.
 * :func:`binned_sums` (``L > 2`` with a state bound): the states are merged by (active rows, mean
-  level) (:func:`dse.traces.reduce.merged_keys`), so only each pair's bin is needed, from one product
+  level) (:func:`dse.traces.bins.merged_keys`), so only each pair's bin is needed, from one product
   giving its level sum. The per-bin sums of counts, ``sum u`` and ``sum u^2`` per level are linear in
   the input bits: for the reads of one active-row bin, one product of their bits with the 0/1
   indicators of the mean-level bins gives, per (bin, row, column), the reads of that bin with the
@@ -25,8 +25,8 @@ import dataclasses
 
 import numpy as np
 
+from dse.traces.bins import merged_keys, n_bin, row_groups
 from dse.traces.mapping import LayerCut
-from dse.traces.reduce import merged_keys, n_bin, row_groups
 
 __all__ = ["Group", "row_group_data", "two_level_sums", "binned_sums"]
 
@@ -66,7 +66,7 @@ class Group:
 
 
 def row_group_data(cut: LayerCut, bits: np.ndarray, nmax: int) -> list[Group]:
-    """:class:`Group` of each row group of ``cut`` (:func:`dse.traces.reduce.row_groups`)."""
+    """:class:`Group` of each row group of ``cut`` (:func:`dse.traces.bins.row_groups`)."""
     R = cut.num_reads
     mult = cut.block_mult.astype(np.float64)
     out = []
@@ -446,7 +446,9 @@ def _bins_by_pairs(g: Group, D, U, qb, nb, others, L: int) -> np.ndarray:
             r1 = min(Rz, r0 + RT)
             flat = bidx[r0:r1, c0:c1].ravel()
             mt = None if mb is None else mb[r0:r1, c0:c1]
-            cnt = lambda w: np.bincount(flat, (w if mt is None else w * mt).ravel(), minlength=B + 1)[:B]  # noqa: E731
+
+            def cnt(w, flat=flat, mt=mt):
+                return np.bincount(flat, (w if mt is None else w * mt).ravel(), minlength=B + 1)[:B]
             V = (Xu[:, r0:r1] @ Mt).reshape(3, r1 - r0, L - 1, c1 - c0)
             out[:, 1] += cnt(Jb[:r1 - r0, c0:c1])
             for q in range(3):

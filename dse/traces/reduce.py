@@ -40,6 +40,8 @@ import math
 
 import numpy as np
 
+from dse.traces import fast
+from dse.traces.bins import merged_keys, row_groups
 from dse.traces.mapping import LayerCut
 
 __all__ = ["LayerStats", "reduce_layer"]
@@ -169,15 +171,6 @@ def _factorize(keys: np.ndarray):
         return codes, uniq
 
 
-def row_groups(cut: LayerCut) -> dict:
-    """The cut's slices grouped by their rows (slices of a group share input bits and active-row
-    counts): {row-set key: [slice indices]}."""
-    groups: dict = {}
-    for b, rows in enumerate(cut.block_rows):
-        groups.setdefault(np.asarray(rows, np.int64).tobytes(), []).append(b)
-    return groups
-
-
 def _state_keys(cnt, L, radix, exact):
     """Integer key of each (read, column) state: the level-count vector (``exact``) or the pair
     (active rows ``n``, level sum ``s = sum_d d * c_d``)."""
@@ -202,8 +195,6 @@ def reduce_layer(digits: np.ndarray, bits: np.ndarray, cut: LayerCut, num_levels
     Recorded traces without position bins take the fast exact paths of :mod:`dse.traces.fast`: 1-bit
     cells always, more levels when ``max_states`` merges their states; everything else, and layers
     with too few states to merge, :func:`reduce_pairs`. All give the same statistics bit for bit."""
-    from dse.traces import fast
-
     L = int(num_levels)
     if sampled or pos_bins or L == 1 or (L > 2 and not max_states):
         return reduce_pairs(digits, bits, cut, L, pos_bins, max_states=max_states, sampled=sampled)
@@ -404,26 +395,6 @@ def _level_bin64(n: np.ndarray, lev: np.ndarray, L: int) -> np.ndarray:
     bin for ``rb`` bins (a power of two up to 64) is this one shifted right by ``log2(64 / rb)``."""
     n = np.asarray(n, np.int64)
     return np.where(n > 0, np.minimum(np.asarray(lev, np.int64) * 64 // np.maximum(n * (L - 1), 1), 63), 0)
-
-
-def n_bin(n: np.ndarray, nmax: int) -> np.ndarray:
-    """Active-row bin of merged states: ``n`` itself up to 16, about 24 equal bins above (up to ``nmax``)."""
-    n = np.asarray(n, np.int64)
-    wn = max(1, -(-(nmax - 16) // 24))
-    return np.where(n <= 16, n, 16 - (-(n - 16) // wn))
-
-
-def merged_keys(n: np.ndarray, q64: np.ndarray, nmax: int, max_states: int) -> tuple[np.ndarray, int]:
-    """Merged-state key ``n_bin * (rb + 1) + mean-level bin`` of each state with ``n`` active rows and
-    mean-level bin ``q64`` (:func:`_level_bin64`), and the number ``rb`` of mean-level bins used (the
-    largest power of two up to 64 with at most ``max_states`` keys, else 1; see :func:`_merge`)."""
-    nb = n_bin(n, nmax)
-    rb = 64
-    while True:
-        key = nb * (rb + 1) + (np.asarray(q64, np.int64) >> (7 - rb.bit_length()))
-        if np.unique(key).size <= max_states or rb == 1:
-            return key, rb
-        rb //= 2
 
 
 def _merge(s: np.ndarray, L: int, nmax: int, max_states: int) -> np.ndarray:
