@@ -153,11 +153,12 @@ def _two_level_by_n(digits: np.ndarray, g: Group) -> tuple[np.ndarray, np.ndarra
     D1[N] = 1
     DT = D1.T                                                    # (columns, rows): BLAS reads it transposed
     width = N + 1
-    sets = []                                                    # (m, column cells, J) per multiplicity
+    sets = []                                    # (m, column cells, J, packing) per multiplicity
     for mv in np.unique(g.m):
         sel = np.flatnonzero(g.m == mv)
         whole = sel.size == g.m.size
-        sets.append((float(mv), DT if whole else D1[:, sel].T, g.J if whole else g.J[sel]))
+        Jm = g.J if whole else g.J[sel]
+        sets.append((float(mv), DT if whole else D1[:, sel].T, Jm) + _pack_width(N, int(Jm.max()), limit=sel.size))
     CT = max(1, min(g.cols.size, COL_TILE * READ_TILE // RT))          # few reads: wider tiles
     Vb = np.empty(CT * 3 * RT, dt)
     cellb = np.empty(CT * RT, np.intp)
@@ -175,8 +176,7 @@ def _two_level_by_n(digits: np.ndarray, g: Group) -> tuple[np.ndarray, np.ndarra
         Xu = Xu.reshape(N + 1, 3 * Rc)
         Fc = F[:Rc]
         first_part = True
-        for mv, Dm, Jm in sets:
-            w, t1, t2 = _pack_width(N, int(Jm.max()), limit=Dm.shape[0])
+        for mv, Dm, Jm, w, t1, t2 in sets:
             for p0 in range(0, Dm.shape[0], w):
                 p1 = min(Dm.shape[0], p0 + w)
                 a1 = a2 = None
