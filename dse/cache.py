@@ -3,7 +3,8 @@
 One folder, ``$DSE_CACHE_DIR`` (default ``~/.cache/dse``), with a sub-folder per kind;
 ``DSE_CACHE_DIR=off`` (or ``0``, ``none``, empty) disables every cache on disk, and
 :func:`cache_dir` is the only place that decides it. The persistent compilation cache makes a
-second run of the same model start in seconds instead of recompiling; set
+second run of the same model start in seconds instead of recompiling (every program is stored, so
+a warm second run compiles nothing); set
 ``DSE_NO_COMPILE_CACHE=1`` to measure cold starts.
 """
 from __future__ import annotations
@@ -44,5 +45,7 @@ def enable_compilation_cache() -> str | None:
     import jax
 
     jax.config.update("jax_compilation_cache_dir", path)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    # every program, however small: the eager host steps' few dozen small programs would otherwise
+    # be compiled again by every process (a warm run compiles nothing; tests/test_warm_run.py)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     return path

@@ -1,0 +1,51 @@
+"""A warm second ``dse run`` compiles nothing: every XLA program comes from the persistent cache.
+
+Counted with JAX's monitoring events (compilation requests that use the persistent cache, cache
+hits and misses), not with seconds. The first run fills the cache if it is cold (the default
+cache, shared with the other tests, so usually warm already)."""
+import json
+import subprocess
+import sys
+
+from cli_helpers import REPO  # tests/ is on sys.path
+
+SWEEP = """
+network: vgg8
+fixed: {roadmap: lstp}
+grid:
+  technode: [22, 7]
+  memcell: [sram, rram]
+  adc_bits: [3, 5]
+"""
+
+PROBE = """
+import collections, json, sys
+import jax.monitoring as m
+events = collections.Counter()
+m.register_event_listener(lambda e, **k: events.update([e]))
+from dse.cli.main import main
+rc = main(sys.argv[1:])
+from dse import compile as C
+print("PROBE " + json.dumps({"rc": rc, "events": events, "stages": C.compiled_count()}))
+"""
+
+
+def _run_probed(*args) -> dict:
+    r = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0, f"{r.stdout}\n{r.stderr}"
+    line = [s for s in r.stdout.splitlines() if s.startswith("PROBE ")][-1]
+    return json.loads(line[6:])
+
+
+def test_warm_second_run_compiles_nothing(tmp_path):
+    sweep = tmp_path / "small.yaml"
+    sweep.write_text(SWEEP)
+    args = ("run", str(sweep), "--out", str(tmp_path / "out.nc"), "--quiet", "--force")
+    _run_probed(*args)
+    warm = _run_probed(*args)
+    ev = warm["events"]
+    requests = ev.get("/jax/compilation_cache/compile_requests_use_cache", 0)
+    assert warm["rc"] == 0 and warm["stages"] >= 4       # subarray, area, floorplan, performance, ...
+    assert requests >= warm["stages"]                       # the persistent cache was consulted
+    assert ev.get("/jax/compilation_cache/cache_misses", 0) == 0
+    assert ev.get("/jax/compilation_cache/cache_hits", 0) == requests, ev   # nothing compiled
