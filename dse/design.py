@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -169,17 +169,54 @@ def normalize(point: Mapping[str, Any], where: str = "point") -> dict[str, Any]:
     return out
 
 
+_FLOATS = (float, np.float16, np.float32, np.float64, np.longdouble)
+
+
+def normalize_many(points: Sequence[Mapping[str, Any]], where: Callable[[int], str] = "point {}".format
+                   ) -> list[dict[str, Any]]:
+    """``[normalize(p, where(i)) for i, p in enumerate(points)]``, checking each knob's distinct
+    values once (a sweep's points repeat a few values per knob) instead of every point's; the same
+    results, and the same error (the first bad point's) from :func:`normalize` when a point is bad."""
+    try:
+        return _normalize_columns(points)
+    except (DesignError, TypeError):
+        return [normalize(p, where(i)) for i, p in enumerate(points)]
+
+
+def _normalize_columns(points: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    known = set(KNOBS)
+    if any(not known.issuperset(p) for p in points):
+        raise DesignError("unknown key")
+    cols: dict[str, list] = {}
+    for name, knob in KNOBS.items():
+        col = [p.get(name, knob.default) for p in points]
+        if name == "parallel_read":                 # default: the point's subarray
+            col = [s if v is None else v for v, s in zip(col, cols["subarray"])]
+        keys = list(zip(map(type, col), col))       # equal values of one type normalize alike ...
+        seen = {k: check_value(knob, k[1], "") for k in dict.fromkeys(keys)}
+        # ... but for -0.0 and 0.0 (equal keys): a number knob's value is float(v) once allowed
+        cols[name] = list(map(float, col)) if knob.kind == "float" else list(map(seen.__getitem__, keys))
+    if any(r > s for r, s in zip(cols["parallel_read"], cols["subarray"])):
+        raise DesignError("parallel_read")
+    names = tuple(KNOBS)
+    return [dict(zip(names, vals)) for vals in zip(*cols.values())]
+
+
 def check_value(knob: Knob, v: Any, where: str) -> Any:
     """``v`` as the value of ``knob`` (a choice lower-cased, a number as int or float); raise
     :class:`DesignError` with ``where``, the knob and what is allowed if it is not allowed."""
-    bad = f"{where}: '{knob.name}' = {v!r} is not allowed; expected {knob.allowed()}"
+    given = v
+
+    def bad() -> DesignError:
+        return DesignError(f"{where}: '{knob.name}' = {given!r} is not allowed; expected {knob.allowed()}")
+
     if knob.kind == "choice":
         if isinstance(v, str):
             v = v.lower()
         if isinstance(v, float) and v.is_integer():
             v = int(v)
         if v not in knob.choices:
-            raise DesignError(bad)
+            raise bad()
         return v
     if knob.kind == "bool":
         if isinstance(v, (bool, np.bool_)):
@@ -188,21 +225,21 @@ def check_value(knob: Knob, v: Any, where: str) -> Any:
             return v.lower() in ("true", "yes")
         if isinstance(v, (int, np.integer)) and v in (0, 1):
             return bool(v)
-        raise DesignError(bad)
+        raise bad()
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-        raise DesignError(bad)
+        raise bad()
     if knob.kind == "int":
         if not math.isfinite(float(v)) or float(v) != math.floor(float(v)):
-            raise DesignError(bad)
+            raise bad()
         v = int(v)
     else:
         v = float(v)
         if not math.isfinite(v):
-            raise DesignError(bad)
+            raise bad()
     if (knob.low is not None and v < knob.low) or (knob.high is not None and v > knob.high):
-        raise DesignError(bad)
+        raise bad()
     if knob.power_of_two and (v & (v - 1)) != 0:
-        raise DesignError(bad)
+        raise bad()
     return v
 
 
@@ -287,7 +324,7 @@ if _FIELDS != tuple(KNOBS):
 
 def encode(points: Sequence[Mapping[str, Any]]) -> DesignArrays:
     """Normalize and encode a list of points into a :class:`DesignArrays` of shape (N,)."""
-    norm = [normalize(p, where=f"point {i}") for i, p in enumerate(points)]
+    norm = normalize_many(points)
     cols: dict[str, np.ndarray] = {}
     for name, knob in KNOBS.items():
         vals = [p[name] for p in norm]

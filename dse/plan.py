@@ -136,9 +136,11 @@ class Plan:
     @property
     def prm(self):
         if self._prm is None:
+            from dse import compile as C
             from dse.tech.params import make_params
 
-            self._prm = make_params(self.encoded)
+            # compiled (and cached on disk) rather than run op by op: bit for bit the same values
+            self._prm = C.compiled("params", make_params, self.encoded)(self.encoded)
         return self._prm
 
     def chunk(self, rows: np.ndarray):

@@ -139,9 +139,13 @@ def load_sweep(path: str, *, output: str | None = None) -> Sweep:
                 raise SweepError(f"{path}: key 'metrics': unknown metric '{m}'{did_you_mean(m, metric_names)}")
 
     points, excluded = [], []
+    try:            # every knob's distinct values checked once; a bad point: one at a time, below
+        checked = design.normalize_many(raw_points)
+    except DesignError:
+        checked = None
     for i, p in enumerate(raw_points):
         try:
-            q = design.normalize(p, where=f"{path}: point {i}")
+            q = checked[i] if checked is not None else design.normalize(p, where=f"{path}: point {i}")
             ok = all(bool(c.evaluate(q)) for c in where)
         except DesignError as e:
             if axes is None or not where:
