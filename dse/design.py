@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from dse.circuits import adc as adc_registry
+from dse import adc_registry
 from dse.pytree import pytree_dataclass, static_field
 from dse.units import parse_quantity
 
@@ -90,7 +90,7 @@ KNOBS: dict[str, Knob] = {k.name: k for k in [
     _k("parallel_read", "int", None, "rows read at once (partial parallel read); default = subarray", low=1, high=2048),
     _k("adc_bits", "int", 5, "ADC resolution in bits (flash ADC: 2^bits levels)", low=1, high=10),
     _k("adc", "choice", "mlsa", "ADC type: flash multilevel sense amplifier (mlsa), SAR, or another registered "
-       "in dse.circuits.adc", choices=adc_registry.NAMES),
+       "in dse.adc_registry", choices=adc_registry.NAMES),
     _k("sense", "choice", "current", "flash ADC sensing", choices=("current", "voltage")),
     _k("cell_bits", "int", 1, "bits per memory cell (forced to 1 for SRAM)", low=1, high=8),
     _k("weight_bits", "int", 8, "weight precision in bits", low=1, high=16),

@@ -21,31 +21,21 @@ subarray lays out every registered type and keeps the one the point's code names
 :class:`dse.design.DesignArrays` as static structure, so compiled programs are keyed by it.
 
 Adding an ADC: write ``dse/circuits/<name>.py`` ending in ``ADC = ADCModel(...)`` and add one
-line to :data:`BUILTIN` (docs/architecture.md, "How to add a circuit").
-
-This module stays free of the circuit modules at import (the knob table reads the names here
-before any circuit is loaded); the built-in models are imported on first use.
+line to :data:`dse.adc_registry.BUILTIN` (docs/architecture.md, "How to add a circuit"). The
+registry (names, codes, run-time registration) lives in :mod:`dse.adc_registry`, below the knob
+schema, and is re-exported here.
 """
 from __future__ import annotations
 
-import collections.abc
-import contextlib
 import dataclasses
-import importlib
 from collections.abc import Callable
 from typing import Any
 
 import jax.numpy as jnp
 
+from dse.adc_registry import BUILTIN, NAMES, models, names, register, registered, unregister  # noqa: F401
 from dse.circuits.cell_layout import masked
 from dse.pytree import pytree_dataclass, replace
-
-#: The built-in ADC types, in code order: (the ``adc`` knob's value, the module defining ``ADC``).
-BUILTIN: tuple[tuple[str, str], ...] = (
-    ("mlsa", "dse.circuits.flash_adc"),     # flash ADC: multilevel sense amplifiers + encoder
-    ("sar", "dse.circuits.sar_adc"),        # successive approximation
-)
-
 
 @dataclasses.dataclass(frozen=True)
 class ADCModel:
@@ -82,77 +72,6 @@ class ADCInputs:
     array_height: Any = 0.0       # m, one memory column (a dummy reference column's height)
     array_width_unit: Any = 0.0   # m, one cell's width (a dummy column's width)
     reference_energy: Any = 0.0   # J, activating a dummy column's word lines (SRAM parallel read)
-
-
-# ---------------------------------------------------------------------------------------------
-# the registry
-# ---------------------------------------------------------------------------------------------
-_LOADED: list[ADCModel] = []
-_EXTRA: list[ADCModel] = []
-
-
-def _builtin() -> list[ADCModel]:
-    if not _LOADED:
-        for name, module in BUILTIN:
-            model = importlib.import_module(module).ADC
-            if model.name != name:
-                raise ValueError(f"{module}.ADC is named {model.name!r}, registered as {name!r}")
-            _LOADED.append(model)
-    return _LOADED
-
-
-def models() -> tuple[ADCModel, ...]:
-    """The registered ADC types, in code order."""
-    return tuple(_builtin()) + tuple(_EXTRA)
-
-
-def names() -> tuple[str, ...]:
-    """The registered ADC types' names (the ``adc`` knob's choices), in code order."""
-    return tuple(n for n, _ in BUILTIN) + tuple(m.name for m in _EXTRA)
-
-
-class _Names(collections.abc.Sequence):
-    """A live view of :func:`names` (the ``adc`` knob's choices follow the registry)."""
-
-    def __getitem__(self, i):
-        return names()[i]
-
-    def __len__(self):
-        return len(names())
-
-    def __repr__(self):
-        return repr(names())
-
-
-#: the ``adc`` knob's choices: the registered names, as the registry stands
-NAMES: collections.abc.Sequence = _Names()
-
-
-def register(model: ADCModel) -> int:
-    """Add an ADC type at run time (after the built-in ones); returns its code."""
-    if model.name in names():
-        raise ValueError(f"an ADC named {model.name!r} is registered already")
-    _EXTRA.append(model)
-    return len(names()) - 1
-
-
-def unregister(name: str) -> None:
-    """Remove an ADC type added with :func:`register` (built-in types stay)."""
-    for i, m in enumerate(_EXTRA):
-        if m.name == name:
-            del _EXTRA[i]
-            return
-    raise ValueError(f"no ADC named {name!r} was registered at run time")
-
-
-@contextlib.contextmanager
-def registered(model: ADCModel):
-    """``with registered(model):`` the ADC type is available, and removed afterwards."""
-    code = register(model)
-    try:
-        yield code
-    finally:
-        unregister(model.name)
 
 
 # ---------------------------------------------------------------------------------------------
