@@ -32,7 +32,8 @@ def main_job_keys():
 
     from dse import design
     from dse import traces as T
-    from dse.engine import STATE_ENTRIES, Evaluation
+    from dse.engine import Evaluation
+    from dse.plan import STATE_ENTRIES
     from dse.sweep.spec import load_sweep
     from dse.tech.params import make_params
 

@@ -23,7 +23,7 @@ from dse.dataset import cf_attributes
 from dse.executables import PERF_BATCH, Executables
 from dse.metrics import AREA_LAYER_METRICS, AREA_METRICS, METRICS, PERF_LAYER_METRICS, PERF_METRICS
 from dse.network import Network, load_network
-from dse.plan import COLUMN_PARAMS, STATE_ENTRIES, Plan, key_tables, layer_bucket, pad_rows  # noqa: F401  (re-exported)
+from dse.plan import COLUMN_PARAMS, Plan, pad_rows
 
 DEFAULT_BATCH = 1024
 AREA_NAMES = frozenset(AREA_METRICS + AREA_LAYER_METRICS)

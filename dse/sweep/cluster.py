@@ -28,7 +28,8 @@ from typing import Iterator
 import jax
 import numpy as np
 
-from dse.engine import Evaluation, key_tables, layer_bucket
+from dse.engine import Evaluation
+from dse.plan import key_tables, layer_bucket
 
 #: the hint printed when Dask is not installed
 INSTALL = "install the cluster extra: pip install -e '.[cluster]'"
