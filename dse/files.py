@@ -1,4 +1,5 @@
-"""Writing files so that a crash never leaves a half-written one: write beside, then rename."""
+"""Files: reading text with a clear error, and writing so that a crash never leaves a half-written
+file (write beside, then rename)."""
 from __future__ import annotations
 
 import contextlib
@@ -6,7 +7,7 @@ import hashlib
 import os
 import tempfile
 
-__all__ = ["atomic_path", "atomic_write_bytes", "file_digest"]
+__all__ = ["atomic_path", "atomic_write_bytes", "file_digest", "read_text"]
 
 
 @contextlib.contextmanager
@@ -38,3 +39,15 @@ def file_digest(path: str) -> str:
         for chunk in iter(lambda: f.read(1 << 22), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def read_text(path: str, error: type[Exception], what: str) -> str:
+    """The UTF-8 text of ``path`` (a byte-order mark dropped); ``error`` raised with a message naming
+    the file and ``what`` it is (``"the sweep file"``) if it cannot be read or is not text."""
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            return f.read()
+    except UnicodeDecodeError as e:
+        raise error(f"{path}: cannot read {what}: not text (byte {e.start} is not UTF-8)") from None
+    except OSError as e:
+        raise error(f"{path}: cannot read {what} ({e.strerror})") from None

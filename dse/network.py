@@ -12,6 +12,8 @@ import math
 import os
 from typing import Sequence
 
+from dse.files import read_text
+
 COLUMNS = ("in_h", "in_w", "in_c", "k_h", "k_w", "out_c", "pool", "stride")
 
 
@@ -119,13 +121,7 @@ def load_network(path_or_name: str | os.PathLike | Network) -> Network:
         else:
             shipped = sorted(f[:-4] for f in os.listdir(MODELS_DIR) if f.endswith(".csv")) if os.path.isdir(MODELS_DIR) else []
             raise NetworkFileError(f"{path}: no such network file (shipped networks: {', '.join(shipped)})")
-    try:
-        with open(path, encoding="utf-8-sig") as f:
-            text = f.read()
-    except UnicodeDecodeError as e:
-        raise NetworkFileError(f"{path}: cannot be read: not text (byte {e.start} is not UTF-8)") from None
-    except OSError as e:
-        raise NetworkFileError(f"{path}: cannot be read ({e.strerror})") from None
+    text = read_text(path, NetworkFileError, "the network file")
     return parse_network(text, name=path)
 
 

@@ -15,6 +15,7 @@ import yaml
 
 from dse import design
 from dse.design import KNOB_UNITS, KNOBS, DesignError, did_you_mean
+from dse.files import read_text
 from dse.network import NetworkFileError, load_network
 from dse.units import UnitError, parse_quantity
 
@@ -137,13 +138,7 @@ def read_document(path: str, what: str, allowed: tuple[str, ...]) -> tuple[dict,
     """The top-level mapping of the YAML ``what`` file (sweep, study) at ``path`` and its text;
     a clear :class:`SweepError` if it cannot be read, is not YAML or not a mapping, or has a key
     outside ``allowed`` (with a did-you-mean)."""
-    try:
-        with open(path, encoding="utf-8-sig") as f:
-            text = f.read()
-    except UnicodeDecodeError as e:
-        raise SweepError(f"{path}: cannot read the {what} file: not text (byte {e.start} is not UTF-8)") from None
-    except OSError as e:
-        raise SweepError(f"{path}: cannot read the {what} file ({e.strerror})") from None
+    text = read_text(path, SweepError, f"the {what} file")
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as e:
