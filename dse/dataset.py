@@ -8,14 +8,16 @@ the ``status`` bit mask as a CF flag variable (``flag_masks``/``flag_meanings``,
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 
 import numpy as np
 import xarray as xr
 
 from dse.files import atomic_path
 
-__all__ = ["CONVENTIONS", "ResultFileError", "cf_attributes", "write_dataset", "read_dataset"]
+__all__ = ["CONVENTIONS", "ResultFileError", "cf_attributes", "write_dataset", "read_dataset", "without_dask_probe"]
 
 CONVENTIONS = "CF-1.10"
 
@@ -44,15 +46,61 @@ def cf_attributes(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
+@contextlib.contextmanager
+def without_dask_probe():
+    """While it lasts, xarray takes dask as absent if it is not imported. xarray imports dask (1.5-5 s
+    on 2 cores) to check whether each new variable is a dask array or collection and, when writing
+    netCDF, which dask scheduler is active; while dask is not imported there is no dask array,
+    collection or scheduler, so the answers are the same without the import. ``dse`` builds its
+    datasets from numpy arrays only. Afterwards xarray probes again."""
+    if "dask" in sys.modules:
+        yield
+        return
+    try:
+        from packaging.version import Version
+        from xarray.backends import locks, writers
+        from xarray.namedarray import pycompat
+        from xarray.namedarray import utils as nutils
+
+        cache = pycompat._cached_duck_array_modules
+        absent = object.__new__(pycompat.DuckArrayModule)
+        absent.module, absent.version, absent.type, absent.available = None, Version("0.0.0"), (), False
+        patches = [(nutils, "is_dask_collection", _never), (locks, "get_dask_scheduler", _no_scheduler),
+                   (writers, "get_dask_scheduler", _no_scheduler)]
+        saved = [(m, a, getattr(m, a)) for m, a, _ in patches]
+    except (ImportError, AttributeError):       # another xarray: let it probe
+        yield
+        return
+    added = cache.setdefault("dask", absent) is absent
+    for m, a, f in patches:
+        setattr(m, a, f)
+    try:
+        yield
+    finally:
+        for m, a, f in saved:
+            setattr(m, a, f)
+        if added and cache.get("dask") is absent:
+            del cache["dask"]
+
+
+def _never(x) -> bool:
+    return False
+
+
+def _no_scheduler(get=None, collection=None) -> None:
+    return None
+
+
 def write_dataset(ds: xr.Dataset, path: str) -> None:
     """Write netCDF atomically (a temporary file in the same folder, then rename); object (string)
     variables are written as strings."""
-    ds = ds.copy()
-    for name in list(ds.variables):
-        if ds[name].dtype == object:
-            ds[name] = ds[name].astype(str)
-    with atomic_path(path, suffix=".nc.partial") as tmp:
-        ds.to_netcdf(tmp, engine="netcdf4")
+    with without_dask_probe():
+        ds = ds.copy()
+        for name in list(ds.variables):
+            if ds[name].dtype == object:
+                ds[name] = ds[name].astype(str)
+        with atomic_path(path, suffix=".nc.partial") as tmp:
+            ds.to_netcdf(tmp, engine="netcdf4")
 
 
 def read_dataset(path: str, need: tuple[str, ...] = ()) -> xr.Dataset:

@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from dse import design, status
-from dse.dataset import cf_attributes
+from dse.dataset import cf_attributes, without_dask_probe
 from dse.executables import PERF_BATCH, Executables
 from dse.metrics import AREA_LAYER_METRICS, AREA_METRICS, METRICS, PERF_LAYER_METRICS, PERF_METRICS
 from dse.network import Network, load_network
@@ -68,24 +68,30 @@ class Evaluation:
     ``keys_only=True`` stops after the structural keys (enough for :meth:`order`; ``keys`` lists
     them). ``sizes`` fixes the tables' padded sizes (:func:`dse.chip.layer_tables.bucket_shapes` of
     a larger set of points: a part of a sweep evaluated elsewhere compiles the same programs).
+    ``progress``: called as ``progress(phase, detail)`` when a phase starts or moves on (floorplans,
+    structural keys, traces, column groups, compiling, evaluating; :mod:`dse.sweep.progress`).
     """
 
     def __init__(self, net: Network, encoded: design.DesignArrays, traces=None, *, batch_size: int = DEFAULT_BATCH,
-                 performance: bool = True, keys_only: bool = False, sizes: dict | None = None):
+                 performance: bool = True, keys_only: bool = False, sizes: dict | None = None, progress=None):
         self.performance = performance
+        self.progress = report = progress or _silent
+        report("floorplans", f"{int(np.shape(encoded.technode)[0])} points")
         self.plan = plan = Plan(net, encoded, traces, batch_size=batch_size)
         first = np.arange(min(batch_size, plan.n))
         self.executables = exe = None if keys_only else Executables(*plan.chunk(first), plan.num_layers_arg)
         if not performance:
             return
+        report("structural keys")
         plan.find_keys()
         if keys_only:
             return
-        plan.tabulate(sizes)        # reduces the traces while the subarray and area stages compile
+        plan.tabulate(sizes, progress=report)   # reduces the traces while the subarray and area stages compile
         if plan.tables:
             enc0, fp0 = plan.chunk(first)
             exe.start_performance(lambda states: plan.performance_inputs(first, enc0, fp0, states))
             exe.start_columns(plan.tables[0], len(COLUMN_PARAMS))
+            report("column groups")
             plan.group_columns(exe.columns)
 
     # the plan's figures, for the callers that read them
@@ -110,8 +116,14 @@ class Evaluation:
         plan, exe = self.plan, self.executables
         rows = np.arange(start, plan.n if stop is None else stop) if rows is None else np.asarray(rows)
         size = plan.batch_size
+        pending = exe.pending()
+        for i, stage in enumerate(pending):     # say which executable the run waits for
+            self.progress("compiling", f"{', '.join(pending[i:])} stage{'s' if len(pending) - i > 1 else ''} "
+                                       "(or loading from the compilation cache)")
+            exe.wait(stage)
         sub_fn, hw_fn = exe.subarray(), exe.hardware()
         perf = exe.performance()
+        self.progress("evaluating")
         parts: list[dict[str, np.ndarray]] = []
         for s0 in range(0, len(rows), size):
             sel = rows[s0:s0 + size]
@@ -159,6 +171,10 @@ class Evaluation:
         return res
 
 
+def _silent(phase: str, detail: str = "") -> None:
+    """The progress report that says nothing."""
+
+
 def run_model(net: Network, encoded: design.DesignArrays, batch_size: int = DEFAULT_BATCH,
               callback=None, traces=None, performance: bool = True) -> dict[str, np.ndarray]:
     """Evaluate encoded points in fixed-shape batches; returns numpy arrays of shape (N, ...).
@@ -171,6 +187,11 @@ def run_model(net: Network, encoded: design.DesignArrays, batch_size: int = DEFA
 
 def to_dataset(net: Network, points: Sequence[Mapping[str, Any]], out: Mapping[str, np.ndarray]) -> xr.Dataset:
     """Wrap model outputs as an xarray Dataset with units and the error strings."""
+    with without_dask_probe():
+        return _to_dataset(net, points, out)
+
+
+def _to_dataset(net, points, out) -> xr.Dataset:
     n = len(points)
     mask = out["status"].astype(np.int64)
     data_vars: dict[str, Any] = {}

@@ -206,6 +206,17 @@ class Executables:
     def columns(self):
         return self._col.result()
 
+    def pending(self) -> list[str]:
+        """The stages started and not ready yet (compiling, or loading from the compilation cache)."""
+        return [k for k, f in self._futures().items() if f is not None and not f.done()]
+
+    def wait(self, stage: str) -> None:
+        """Wait for the executable of ``stage`` (a name of :meth:`pending`)."""
+        self._futures()[stage].result()
+
+    def _futures(self) -> dict:
+        return {"subarray": self._sub, "area": self._hw, "performance": self._perf, "column": self._col}
+
     def ready(self) -> None:
         """Wait for every started compilation."""
         self.subarray(), self.hardware(), self.performance()

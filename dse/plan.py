@@ -43,13 +43,19 @@ def _pad_layers(fp, num_layers: int, bucket: int):
     return jax.tree_util.tree_map(pad, fp)
 
 
-def key_tables(net: Network, traces, keys) -> list:
+def key_tables(net: Network, traces, keys, progress=None) -> list:
     """The network's :class:`~dse.chip.layer_tables.LayerTables` under each structural key (trace
-    statistics reduced once per key and cached, :func:`dse.traces.layer_stats`)."""
+    statistics read and reduced once per key and cached, :func:`dse.traces.layer_stats`);
+    ``progress("traces", "key k of K")`` is called before each key."""
     from dse import traces as T
     from dse.chip.layer_tables import layer_tables
 
-    return [layer_tables(net, [T.layer_stats(traces, net, l, k) for l, k in enumerate(key)]) for key in keys]
+    out = []
+    for i, key in enumerate(keys):
+        if progress is not None:
+            progress("traces", f"key {i + 1} of {len(keys)} (read, reduced and cached once)")
+        out.append(layer_tables(net, [T.layer_stats(traces, net, l, k) for l, k in enumerate(key)]))
+    return out
 
 
 class ColumnConductances:
@@ -157,13 +163,14 @@ class Plan:
         ok = np.asarray(self.fp.status) == 0
         self.key_index, self.keys = T.network_keys(self.fp, self.prm, self.num_layers, STATE_ENTRIES, valid=ok)
 
-    def tabulate(self, sizes: dict | None = None) -> None:
+    def tabulate(self, sizes: dict | None = None, progress=None) -> None:
         """The network's tables under every key (traces reduced), padded to ``sizes``
         (:func:`dse.chip.layer_tables.bucket_shapes` of these tables by default, or of a larger set of
-        points evaluated elsewhere: then both compile the same programs)."""
+        points evaluated elsewhere: then both compile the same programs); ``progress``: see
+        :func:`key_tables`."""
         from dse.chip.layer_tables import bucket_shapes, stack_tables
 
-        tables = key_tables(self.net, self.traces, self.keys)
+        tables = key_tables(self.net, self.traces, self.keys, progress)
         if tables:
             sizes = sizes or bucket_shapes([t.shapes() for t in tables], self.bucket)
             self.tables = [jax.tree_util.tree_map(lambda a: jnp.asarray(a[0]), stack_tables([t], sizes))

@@ -8,13 +8,13 @@ import time
 
 import numpy as np
 import xarray as xr
-from tqdm import tqdm
 
 from dse import design, status
 from dse.cache import cache_dir
-from dse.dataset import cf_attributes, write_dataset
+from dse.dataset import cf_attributes, without_dask_probe, write_dataset
 from dse.engine import Evaluation, to_dataset
 from dse.metrics import AREA_LAYER_METRICS, AREA_METRICS
+from dse.sweep.progress import PhaseBar
 from dse.sweep.spec import Sweep
 from dse.sweep.store import ChunkStore
 
@@ -35,28 +35,38 @@ def evaluate_sweep(sweep: Sweep, *, progress: bool = True, cluster=None) -> dict
     store = ChunkStore(sweep.output, sweep.fingerprint, len(sweep.points), sweep.batch_size)
     done = store.open()
     with store.member():
-        return _evaluate(sweep, store, done, progress, cluster)
+        bar = _phase_bar(sweep, done, progress)
+        try:
+            return _evaluate(sweep, store, done, bar, cluster)
+        finally:
+            bar.close()
 
 
-def _evaluate(sweep: Sweep, store: ChunkStore, done: dict, progress: bool, cluster) -> dict[str, np.ndarray]:
-    """The loop of :func:`evaluate_sweep`: ``done`` holds the chunks already on disk."""
-    idx = np.flatnonzero(~sweep.excluded)
-    chunk = sweep.batch_size
-    encoded_all = design.encode([sweep.points[i] for i in idx])
-    starts = range(0, len(idx), chunk)
+def _phase_bar(sweep: Sweep, done: dict, progress: bool) -> PhaseBar:
+    """The progress bar of a run (:mod:`dse.sweep.progress`); says first how much is resumed."""
+    total = int((~sweep.excluded).sum())
     resumed = sum(len(v["status"]) for v in done.values())
     if resumed and progress:
-        print(f"dse run: resuming: {resumed} of {len(idx)} points already computed", file=sys.stderr)
-    bar = tqdm(total=len(idx), initial=resumed, unit="pt", desc="dse run", disable=not progress, file=sys.stderr,
-               dynamic_ncols=True, smoothing=0.1)
+        print(f"dse run: resuming: {resumed} of {total} points already computed", file=sys.stderr)
+    return PhaseBar(total, resumed, enabled=progress)
 
+
+def _evaluate(sweep: Sweep, store: ChunkStore, done: dict, bar: PhaseBar, cluster) -> dict[str, np.ndarray]:
+    """The loop of :func:`evaluate_sweep`: ``done`` holds the chunks already on disk; ``bar`` shows
+    the phases and the points."""
+    progress = bar.enabled
+    idx = np.flatnonzero(~sweep.excluded)
+    chunk = sweep.batch_size
+    bar("encoding points", f"{len(idx)} points")
+    encoded_all = design.encode([sweep.points[i] for i in idx])
+    starts = range(0, len(idx), chunk)
     resumed_chunks, computed = len(done), 0
 
     def record(new: dict, here: bool = False) -> None:
         nonlocal computed
         done.update(new)
         computed += len(new) if here else 0
-        bar.update(sum(len(v["status"]) for v in new.values()))
+        bar.advance(sum(len(v["status"]) for v in new.values()))
 
     ev = keyed = None
     perf = _needs_performance(sweep)
@@ -65,7 +75,8 @@ def _evaluate(sweep: Sweep, store: ChunkStore, done: dict, progress: bool, clust
             mine = [s for s in starts if s not in done and store.claim(s)]
             if mine:
                 keyed = keyed or Evaluation(sweep.network, encoded_all, sweep.traces, batch_size=chunk,
-                                            performance=perf, keys_only=True)
+                                            performance=perf, keys_only=True, progress=bar)
+                bar("evaluating", "on the cluster")
                 for start, out in cluster.evaluate(sweep, encoded_all, keyed, mine):
                     store.save(start, out)
                     record({start: out}, here=True)
@@ -74,14 +85,14 @@ def _evaluate(sweep: Sweep, store: ChunkStore, done: dict, progress: bool, clust
                 if start in done or not store.claim(start):
                     continue
                 if ev is None:   # floorplans, structural keys and reduced traces of all points, once
-                    ev = Evaluation(sweep.network, encoded_all, sweep.traces, batch_size=chunk, performance=perf)
+                    ev = Evaluation(sweep.network, encoded_all, sweep.traces, batch_size=chunk, performance=perf,
+                                    progress=bar)
                 out = ev.run(rows=ev.order()[start:start + chunk])
                 store.save(start, out)
                 record({start: out}, here=True)
         record(store.load_new(done))          # chunks finished by other processes
         if len(done) < len(starts) and not any(store.claimable(s) for s in starts if s not in done):
             time.sleep(POLL_S)                # the rest is being computed elsewhere
-    bar.close()
     if progress and computed < len(starts):
         print(f"dse run: {computed} of {len(starts)} chunks computed by this run ({resumed_chunks} resumed, "
               f"{len(starts) - computed - resumed_chunks} by other processes)", file=sys.stderr)
@@ -89,7 +100,7 @@ def _evaluate(sweep: Sweep, store: ChunkStore, done: dict, progress: bool, clust
     # chunks follow the evaluation order (points grouped by structural key): back to sweep order
     if ev is None and keyed is None:   # everything was computed elsewhere: the order (floorplans and keys only)
         keyed = Evaluation(sweep.network, encoded_all, sweep.traces, batch_size=chunk, performance=perf,
-                           keys_only=True)
+                           keys_only=True, progress=bar)
     order = (ev or keyed).order()
     inv = np.empty_like(order)
     inv[order] = np.arange(len(order))
@@ -114,6 +125,11 @@ def _needs_performance(sweep: Sweep) -> bool:
 
 def build_dataset(sweep: Sweep, arrays: dict[str, np.ndarray]) -> xr.Dataset:
     """The sweep's dataset: grid axes as dimensions for a grid, else ``point``."""
+    with without_dask_probe():
+        return _build_dataset(sweep, arrays)
+
+
+def _build_dataset(sweep: Sweep, arrays: dict[str, np.ndarray]) -> xr.Dataset:
     ds = to_dataset(sweep.network, sweep.points, arrays)
     if sweep.metrics is not None:
         keep = set(sweep.metrics) | {"error", "status"}
@@ -170,12 +186,19 @@ def run_sweep(sweep: Sweep, *, force: bool = False, progress: bool = True,
     t0 = time.perf_counter()
     done = store.open()
     with store.member():
-        arrays = _evaluate(sweep, store, done, progress, cluster)
-        if getattr(sweep, "accuracy", None):
-            arrays["accuracy"] = accuracy_column(sweep, arrays["status"], progress=progress)
-        ds = build_dataset(sweep, arrays)
-        write_dataset(ds, sweep.output)
-        store.finish()
+        bar = _phase_bar(sweep, done, progress)
+        try:
+            arrays = _evaluate(sweep, store, done, bar, cluster)
+            if getattr(sweep, "accuracy", None):
+                bar("accuracy")
+                arrays["accuracy"] = accuracy_column(sweep, arrays["status"], progress=progress)
+            bar("dataset")
+            ds = build_dataset(sweep, arrays)
+            bar("writing", sweep.output)
+            write_dataset(ds, sweep.output)
+            store.finish()
+        finally:
+            bar.close()
     return ds, time.perf_counter() - t0
 
 

@@ -138,24 +138,11 @@ def load_sweep(path: str, *, output: str | None = None) -> Sweep:
             if m not in metric_names:
                 raise SweepError(f"{path}: key 'metrics': unknown metric '{m}'{did_you_mean(m, metric_names)}")
 
-    points, excluded = [], []
-    try:            # every knob's distinct values checked once; a bad point: one at a time, below
-        checked = design.normalize_many(raw_points)
-    except DesignError:
-        checked = None
-    for i, p in enumerate(raw_points):
-        try:
-            q = checked[i] if checked is not None else design.normalize(p, where=f"{path}: point {i}")
-            ok = all(bool(c.evaluate(q)) for c in where)
-        except DesignError as e:
-            if axes is None or not where:
-                raise SweepError(str(e)) from None
-            # a combination the model does not accept (parallel_read > subarray) inside a
-            # filtered grid: it stays in the grid as an excluded cell
-            q = design.normalize({k: v for k, v in p.items() if k != "parallel_read"}, where=f"{path}: point {i}")
-            ok = False
-        points.append(q)
-        excluded.append(not ok)
+    checked = _check_columns(raw_points, where, axes is not None and bool(where))
+    if checked is not None:
+        points, excluded = checked
+    else:
+        points, excluded = _check_points(raw_points, where, axes, path)
     if all(excluded):
         raise SweepError(f"{path}: key 'where' excludes every point")
 
@@ -168,6 +155,50 @@ def load_sweep(path: str, *, output: str | None = None) -> Sweep:
     return Sweep(path=path, network=network, traces=traces, points=points, axes=axes,
                  excluded=np.array(excluded, bool), keep=keep, metrics=metrics, output=str(out),
                  batch_size=batch, text=text, accuracy=accuracy)
+
+
+def _check_columns(raw: list[dict], where: list[Condition], split_grid: bool):
+    """The checked points and the excluded mask, computed by columns: each knob's distinct values
+    checked once (:func:`dse.design.normalize_many`) and the ``where`` filters evaluated on arrays;
+    ``split_grid``: a filtered grid, whose cells with ``parallel_read > subarray`` stay as excluded
+    cells without their ``parallel_read``. None when any point is refused (then
+    :func:`_check_points` says which, one point at a time)."""
+    try:
+        sub = KNOBS["subarray"].default
+        over = np.array([split_grid and p.get("parallel_read") is not None and p["parallel_read"] > p.get("subarray", sub)
+                         for p in raw], bool)
+        good = design.normalize_many([p for p, o in zip(raw, over) if not o])
+        bad = iter(design.normalize_many([{k: v for k, v in p.items() if k != "parallel_read"}
+                                          for p, o in zip(raw, over) if o]))
+        good = iter(good)
+        points = [next(bad) if o else next(good) for o in over]
+        ok = ~over
+        if where:
+            cols = {k: np.array([q[k] for q in points]) for k in KNOBS}
+            for c in where:
+                ok &= np.asarray(c.evaluate(cols), bool).reshape(len(points))
+    except (DesignError, TypeError, ValueError):
+        return None
+    return points, list(~ok)
+
+
+def _check_points(raw_points: list[dict], where: list[Condition], axes, path: str):
+    """:func:`_check_columns` one point at a time, raising :class:`SweepError` for a refused point."""
+    points, excluded = [], []
+    for i, p in enumerate(raw_points):
+        try:
+            q = design.normalize(p, where=f"{path}: point {i}")
+            ok = all(bool(c.evaluate(q)) for c in where)
+        except DesignError as e:
+            if axes is None or not where:
+                raise SweepError(str(e)) from None
+            # a combination the model does not accept (parallel_read > subarray) inside a
+            # filtered grid: it stays in the grid as an excluded cell
+            q = design.normalize({k: v for k, v in p.items() if k != "parallel_read"}, where=f"{path}: point {i}")
+            ok = False
+        points.append(q)
+        excluded.append(not ok)
+    return points, excluded
 
 
 def _sample(spec, fixed, path) -> list[dict[str, Any]]:
