@@ -102,6 +102,7 @@ class Static:
     noisy: bool = False        # random draws: conductance variation (or, physical, random drift)
     g_exact: bool = True       # neurosim: the float32 conductances are exact (sums from integer sums)
     rand_drift: bool = False   # neurosim: random-sign retention drift (a sign drawn per cell and read)
+    drift: bool = False        # neurosim: retention moves the digits
 
 
 def static_of(point: Mapping[str, Any]) -> Static:
@@ -117,8 +118,9 @@ def static_of(point: Mapping[str, Any]) -> Static:
         cb = 1 if sram else int(point["cell_bits"])
         noisy = not sram and float(point.get("sigma", 0.0)) > 0.0
         dp = neurosim.params(point, cb)
-        rand = dp["ret_v"] != 0.0 and dp["ret_t"] != 1.0 and dp["ret_detect"] == 0.0
-        return Static(wb, ib, cb, pr, pr, False, "neurosim", noisy, neurosim.exact_conductances(point, cb), rand)
+        drift = dp["ret_v"] != 0.0 and dp["ret_t"] != 1.0
+        return Static(wb, ib, cb, pr, pr, False, "neurosim", noisy, neurosim.exact_conductances(point, cb),
+                      drift and dp["ret_detect"] == 0.0, drift)
     cb = 1 if sram else min(int(point["cell_bits"]), wb)
     if wb < 2:
         raise ValueError("the physical CIM model needs weight_bits >= 2 (offset-binary weights)")

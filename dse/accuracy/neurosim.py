@@ -30,13 +30,22 @@ Everything is float32; the output equals the wrapper's ``output`` just before it
 layer's WAGE scale. Without variation, a column sum is the exact sum of the wrapper's float32
 conductances rounded once to float32: from exact integer sums (``(1 - 1/R) sum(bit d) + (L - 1)/R
 sum(bit)``) when those conductances are exact (an on/off ratio that is a power of two; then it is
-bit-equal to the wrapper's), else from two float32 contractions (a coarse part whose sums are exact
-and the small rest) added in float64. It therefore does not depend on the
-device's summation order; the wrapper's float32 sums do, by an ulp or two, which matters only
+bit-equal to the wrapper's), else from one float32 contraction of a coarse part whose sums are exact
+and the small rest, the two added once in float32 (the same as adding them in float64 and rounding:
+double rounding is harmless for one addition, 53 >= 2 * 24 + 2). It therefore does not depend on
+the device's summation order; the wrapper's float32 sums do, by an ulp or two, which matters only
 for a sum lying on an ADC bin edge.
+
+Speed (CPU): per kernel position the input codes are laid out ``(subarray, M, rows)`` once, and
+without retention drift the digits are cut once per position, not per bit plane; with weights and
+(first layer) inputs shared by every design point of a ``vmap``, the first layer's bit planes,
+digits and integer sums are then computed once for all points. Work proceeds one (bit plane,
+digit) column-sum tensor at a time, a few MB, which keeps it in cache; ADC quotients are float32
+divisions (:func:`div`).
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Mapping
 
 import jax
@@ -51,9 +60,14 @@ HIGHEST = jax.lax.Precision.HIGHEST
 def div(a, b):
     """The IEEE float32 quotient ``a / b``, whatever XLA's algebraic simplifier does: it rewrites a
     division by a broadcast value as a multiplication by its reciprocal, which moves quotients on
-    ADC bin edges by an ulp. Computed in float64 (a reciprocal there errs by at most 2^-52, less
-    than any float32 quotient's distance to a rounding boundary), then rounded to float32."""
-    return (a.astype(jnp.float64) / jnp.asarray(b).astype(jnp.float64)).astype(jnp.float32)
+    ADC bin edges by an ulp. The divisor is made an elementwise value, ``b + 0 a`` (equal to ``b``
+    for finite ``a``), which that rewrite does not match; the CPU's float32 division is correctly
+    rounded (the same as a float64 division rounded to float32: double rounding is harmless for a
+    quotient, 53 >= 2 * 24 + 2). Other dtypes: computed in float64, rounded to float32."""
+    a, b = jnp.asarray(a), jnp.asarray(b)
+    if a.dtype == jnp.float32 and b.dtype == jnp.float32:
+        return a / (b + a * 0.0)
+    return (a.astype(jnp.float64) / b.astype(jnp.float64)).astype(jnp.float32)
 
 #: drift scenario -> (detect, target or None for the knob's drift_target): the wrapper's ``detect``
 #: (1: fixed direction toward a target, 0: random sign) and ``target`` (fraction of the digit range)
@@ -159,21 +173,23 @@ def _blocks(channels: int, sub: int) -> tuple[int, int]:
 
 
 def _column_sums(xb, d, dp, key, st):
-    """Column sums ``(S, M, O)`` of bit planes ``xb (M, S, rows)`` on cells holding digits ``d``
+    """Column sums ``(S, M, O)`` of bit planes ``xb (S, M, rows)`` on cells holding digits ``d``
     ``(S, rows, O)``, as the wrapper's float32 conductances sum (see the module notes)."""
+    dot = functools.partial(jnp.einsum, "smr,sro->smo", precision=HIGHEST)
     if st.noisy:
-        return jnp.einsum("msr,sro->smo", xb, _conductance(d, dp, key, True), precision=HIGHEST)
+        return dot(xb, _conductance(d, dp, key, True))
     if st.g_exact:
-        s1 = jnp.einsum("msr,sro->smo", xb, d, precision=HIGHEST)
-        return dp["gain"] * s1 + dp["g_off"] * jnp.transpose(jnp.sum(xb, axis=-1))[..., None]
+        # integer sums of bits times digits: exact in float32 (|sum| <= rows (L - 1) < 2^24)
+        return dp["gain"] * dot(xb, d) + dp["g_off"] * jnp.sum(xb, axis=-1)[..., None]
     # exact sum of the float32 conductances: a coarse part on a 2^(cell_bits - 12) grid (its sums are
-    # exact in float32 up to 4096 rows) plus the small rest, added in float64 and rounded once
+    # exact in float32 up to 4096 rows) plus the small rest, both from one contraction, added once
+    # in float32 (the exact sum rounded once)
     g = _conductance(d, dp, None, False)
     quantum = float(2.0 ** (st.cell_bits - 12))
     hi = jnp.round(g / quantum) * quantum
-    s_hi = jnp.einsum("msr,sro->smo", xb, hi, precision=HIGHEST)
-    s_lo = jnp.einsum("msr,sro->smo", xb, g - hi, precision=HIGHEST)
-    return (s_hi.astype(jnp.float64) + s_lo.astype(jnp.float64)).astype(jnp.float32)
+    o = d.shape[-1]
+    both = dot(xb, jnp.concatenate([hi, g - hi], axis=-1))
+    return both[..., :o] + both[..., o:]
 
 
 def _digit_scan(codes, dp, key, st, partial: bool, body, init):
@@ -192,21 +208,39 @@ def _digit_scan(codes, dp, key, st, partial: bool, body, init):
     return out
 
 
-def _bit_step(xb, codes, dp, key, st, partial: bool):
-    """The wrapper's output of one input bit plane ``xb (M, S, rows)`` at one kernel position with
-    weight codes ``(S, rows, O)``: subarrays and digits summed, dummy subtracted, ``(M, O)``."""
+def _digits(codes, dp, key, st, partial: bool):
+    """Digits ``(K, S, rows, O)`` of weight codes ``(S, rows, O)``, the ``K = floor(wb / cell_bits)``
+    of them least significant first; retention (its random signs drawn from ``fold_in(fold_in(key,
+    k), 1)``) moves each digit and the next one is taken from the drifted remainder (the wrapper's
+    order)."""
+    L = float(2 ** st.cell_bits)
+
+    def step(codes, k):
+        key_r = jax.random.fold_in(jax.random.fold_in(key, k), 1)
+        rem = jnp.fmod(codes, L)
+        if st.drift:
+            rem = retention(rem, dp, key_r, partial, st.rand_drift)
+        return jnp.round((codes - rem) / L), rem
+
+    return jax.lax.scan(step, codes, jnp.arange(st.weight_bits // st.cell_bits))[1]
+
+
+def _bit_step(xb, d, keys, dp, st):
+    """The wrapper's output of one input bit plane ``xb (S, M, rows)`` at one kernel position on
+    digits ``d (K, S, rows, O)`` (``keys``: each digit's variation key): subarrays and digits summed,
+    dummy subtracted, ``(M, O)``."""
     scale = _digit_scales(st)
-    qd = adc(dp["dummy"] * jnp.sum(xb, axis=-1), dp["adc_step"], dp["adc_top"], (0,))   # (M, S), same for every O
-    qd = jnp.transpose(qd)[..., None]                                                      # (S, M, 1)
+    qd = adc(dp["dummy"] * jnp.sum(xb, axis=-1), dp["adc_step"], dp["adc_top"], (1,))[..., None]   # (S, M, 1)
 
-    def body(acc, d, k, kk):
+    def digit(acc, kdk):
         out_p, out_d = acc
-        q = adc(_column_sums(xb, d, dp, kk, st), dp["adc_step"], dp["adc_top"], (1, 2))   # (S, M, O)
-        return out_p + div(q * scale[k] * 2.0, dp["gain"]), out_d + div(qd * scale[k] * 2.0, dp["gain"])
+        k, dk, kk = kdk
+        q = adc(_column_sums(xb, dk, dp, kk, st), dp["adc_step"], dp["adc_top"], (1, 2))   # (S, M, O)
+        return (out_p + div(q * scale[k] * 2.0, dp["gain"]), out_d + div(qd * scale[k] * 2.0, dp["gain"])), None
 
-    s, m, o = codes.shape[0], xb.shape[0], codes.shape[-1]
-    out_p, out_d = _digit_scan(codes, dp, key, st, partial, body,
-                               (jnp.zeros((s, m, o), jnp.float32), jnp.zeros((s, m, 1), jnp.float32)))
+    s, m, o = xb.shape[0], xb.shape[1], d.shape[-1]
+    init = (jnp.zeros((s, m, o), jnp.float32), jnp.zeros((s, m, 1), jnp.float32))
+    (out_p, out_d), _ = jax.lax.scan(digit, init, (jnp.arange(d.shape[0]), d, keys))
     diff = out_p - out_d                                                                   # (S, M, O)
     acc = diff[0]
     for i in range(1, s):
@@ -257,7 +291,7 @@ def layer(x, w, st, dp, key, *, kernel: int = 1, stride: int = 1, pad: int = 0):
     partial = not (kernel == 1 and used == c and nblk == 1)
     analog = (not dense) and c == 3 and c // st.subarray == 0     # the wrapper's RGB first layer
     codes_all = weight_codes(w[:, :, :used, :], st.weight_bits).reshape(kernel * kernel, nblk, rows, o)
-    ib = st.input_bits
+    ib, K = st.input_bits, st.weight_bits // st.cell_bits
     span_h, span_w = stride * (ho - 1) + 1, stride * (wo - 1) + 1
 
     def position(out, p):
@@ -268,10 +302,14 @@ def layer(x, w, st, dp, key, *, kernel: int = 1, stride: int = 1, pad: int = 0):
         kp = jax.random.fold_in(key, p)
         if analog:
             return out + _analog_step(xp, codes, dp, kp, st, partial), None
-        q = input_codes(xp, ib)
+        q = jnp.swapaxes(input_codes(xp, ib), 0, 1)                                       # (S, M, rows)
+        if not st.rand_drift:                      # the digits are the same for every bit plane
+            d = _digits(codes, dp, kp, st, partial)
 
         def bit(acc, z):
-            y = _bit_step(input_bit(q, z), codes, dp, jax.random.fold_in(kp, z), st, partial)
+            kz = jax.random.fold_in(kp, z)          # this bit's draws: digit k's from fold_in(kz, k)
+            keys = jax.vmap(lambda k: jax.random.fold_in(jax.random.fold_in(kz, k), 0))(jnp.arange(K))
+            y = _bit_step(input_bit(q, z), _digits(codes, dp, kz, st, partial) if st.rand_drift else d, keys, dp, st)
             return acc + y * jnp.ldexp(jnp.float32(1.0), z), None
 
         acc, _ = jax.lax.scan(bit, jnp.zeros((n * ho * wo, o), jnp.float32), jnp.arange(ib))
