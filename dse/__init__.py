@@ -30,4 +30,13 @@ except Exception:  # noqa: BLE001  (running from a source tree that is not insta
 
 from dse.engine import evaluate  # noqa: E402
 
-__all__ = ["evaluate", "__version__"]
+
+def sensitivity(network, points, metrics=None, wrt=None, traces=None, **kwargs):
+    """Derivatives of chip metrics with respect to the continuous knobs at each point, as an
+    ``xarray.Dataset`` (:func:`dse.analysis.sensitivity.sensitivity`, imported on first use)."""
+    from dse.analysis.sensitivity import sensitivity as run
+
+    return run(network, points, metrics=metrics, wrt=wrt, traces=traces, **kwargs)
+
+
+__all__ = ["evaluate", "sensitivity", "__version__"]

@@ -34,6 +34,7 @@ TIERS: list[tuple[str, ...]] = [
     ("dse.executables",),                       # the engine: compiled stages,
     ("dse.plan",),                              # what a request needs (floorplans, keys, tables),
     ("dse.engine", "dse.accuracy"),             # dispatch and results; the accuracy model
+    ("dse.analysis",),                          # sensitivities (on the plan and the model)
     ("dse",),                                   # the package's API (dse.evaluate)
     ("dse.sweep",),
     ("dse.search",),

@@ -173,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     _acc.register(sub)
     from dse.cli.import_onnx import register as register_import
     register_import(sub)
+    from dse.cli.sensitivity import register as register_sensitivity
+    register_sensitivity(sub)
     return ap
 
 

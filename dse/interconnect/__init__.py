@@ -144,7 +144,7 @@ def unit_length_res(tech, prm, wire_length):
 
     Long wires are drawn wider: 4x the minimum wire width from 1e5 F, 2x from 1e4 F.
     The resistivity then follows the width band (aspect ratio, size effect through the
-    barrier) and a 0.451 %/K temperature coefficient.
+    barrier) and a 0.451 %/K temperature coefficient, times ``prm.wire_resistivity_scale`` (1).
     """
     n = f64(wire_length) / tech.feature_size
     width = f64(prm.wire_width) * jnp.where(n >= 100000, 4.0, jnp.where(n >= 10000, 2.0, 1.0))
@@ -154,7 +154,7 @@ def unit_length_res(tech, prm, wire_length):
     bar = jnp.select(conds, [b for _, _, _, b in _GLOBAL_BANDS], jnp.nan)
     rho = rho / (1 - (2 * ar * width + width) * bar / (ar * width ** 2))
     rho = rho * (1 + 0.00451 * (f64(prm.temp) - 300))
-    return rho / ((width * 1e-9) ** 2 * ar)
+    return rho / ((width * 1e-9) ** 2 * ar) * prm.wire_resistivity_scale
 
 
 # ----------------------------------------------------------------------------------------------

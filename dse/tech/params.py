@@ -179,6 +179,7 @@ class Params:
     tile_buffer_core_size_row: Any
     tile_buffer_core_size_col: Any
     speciallayout: Any
+    wire_resistivity_scale: Any  # 1: every wire's resistivity is multiplied by it (dse.sensitivity varies it)
     #: the registered ADC types the ``adc_type`` codes index (static, from the encoded points)
     adc_models: tuple = static_field(default=())
 
@@ -249,4 +250,5 @@ def make_params(d: DesignArrays) -> Params:
         global_bus_delay_tolerance=c(0.1), local_bus_delay_tolerance=c(0.1), tree_folded_ratio=c(4.0),
         max_global_bus_width=c(2048.0), global_buffer_core_size_row=c(128.0), global_buffer_core_size_col=c(128.0),
         tile_buffer_core_size_row=c(32.0), tile_buffer_core_size_col=c(32.0), speciallayout=c(1.0),
+        wire_resistivity_scale=c(1.0),
     )

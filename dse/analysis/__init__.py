@@ -1,0 +1,2 @@
+"""Analyses of the hardware model beyond evaluating points: exact sensitivities
+(:mod:`dse.analysis.sensitivity`, ``dse.sensitivity``)."""
