@@ -97,19 +97,24 @@ def test_fast_equals_reference_novel_unused_cells(fast_calls, cb, max_states):
     assert len(fast_calls) == 1
 
 
-@pytest.mark.parametrize("way", ["pairs", "reads"])
+@pytest.mark.parametrize("way", ["pairs", "reads", "cols"])
 @pytest.mark.parametrize("cb", [2, 4])
 def test_binned_ways_equal_reference(monkeypatch, fast_calls, way, cb):
-    """Merged bins summed pair by pair or through the reads' bin indicators: both exact (with several
-    mean-level bins per active-row bin, 16 levels included)."""
-    monkeypatch.setattr(fast, "_by_pairs", lambda *a: way == "pairs")
+    """Merged bins summed pair by pair, through the reads' bin indicators or through the columns'
+    levels: all exact (with several mean-level bins per active-row bin, 16 levels included)."""
+    monkeypatch.setattr(fast, "_way", lambda *a: way)
     rng = np.random.default_rng(11)
     layer, w, bits = random_traces(rng, c=24, k=5, h=7, density=0.3)
     key = T.CutKey(sub=64, ncps=-(-8 // cb), input_bits=8, novel=False, tile_cm=256, pe_cm=128)
     for max_states in (48, 160):
         ref, new = both(layer, w, bits, key, cb, max_states)
         assert_same(ref, new)
-    assert fast_calls == ["binned_sums"] * 2
+    # slices counted several times (empty PE slots): multiplicities 1, 3, 11 within a row group
+    key = T.CutKey(sub=32, ncps=-(-8 // cb), input_bits=8, novel=False, tile_cm=128, pe_cm=32)
+    ref, new = both(layer, w, bits, key, cb, 40)
+    assert len(set(new.block_mult.tolist())) > 1
+    assert_same(ref, new)
+    assert fast_calls == ["binned_sums"] * 3
 
 
 def test_large_slices_float64():

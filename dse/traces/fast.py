@@ -20,8 +20,10 @@ integers below 2**24 (float32) or 2**53 (float64), so every sum is exact whateve
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
+import os
 
 import numpy as np
 
@@ -106,22 +108,53 @@ def one_blas_thread():
 _BLAS: list = []
 
 
+def threads() -> int:
+    """Threads reducing row groups at once: ``DSE_TRACE_THREADS``, else the cores this process may use
+    (at most 8). numpy's products, ``bincount`` and ufuncs release the GIL."""
+    env = os.environ.get("DSE_TRACE_THREADS")
+    if env:
+        return max(1, int(env))
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        n = os.cpu_count() or 1
+    return max(1, min(8, n))
+
+
+def thread_map(fn, items) -> list:
+    """``[fn(x) for x in items]``, the calls spread over :func:`threads` threads (results in order)."""
+    items = list(items)
+    n = min(threads(), len(items))
+    if n <= 1:
+        return [fn(x) for x in items]
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        return list(pool.map(fn, items))
+
+
 def _exact_dtype(bound: float):
     """float32 when integers up to ``bound`` are exact in it, else float64."""
     return np.float32 if bound < 2 ** 24 else np.float64
 
 
-def _pack_width(N: int, jmax: int, limit: int) -> tuple[int, float, float]:
-    """Columns per chunk ``w`` (at most ``limit``, a power of two) and tags ``(t1, t2)`` (powers of two)
-    such that, over the (read, count) cells of ``w`` columns, ``sum s1 + t1 * count`` and
-    ``sum s2 + t2 * sum J`` stay exact and separable (``s1``, ``s2``: per pair sums of ``u``, ``u^2``)."""
+def _two_level_plan(N: int, jmax: int, limit: int) -> tuple:
+    """How :func:`_two_level_by_n` packs a group of ``N`` rows, column positions up to ``jmax`` and at
+    most ``limit`` columns: ``(dtype, tc, w, t1, t0)``. Per (read, column) pair the products give
+    ``a = c + tc s1`` (``tc``: a power of two above ``N``; 0 when that leaves float32's exact range:
+    ``c`` and ``s1`` from separate products) and ``s2``; the weights ``a + t1 (1 + t0 (J-1))``
+    (powers of two ``t1``, ``t0``) summed over a (read, ``c``) cell of ``w`` columns (a power of two)
+    keep ``k c + tc S1``, the pair count ``k`` and the sum of ``J-1`` in separate bits below 2**53."""
     s1max, s2max = N * (N + 1) // 2, N * (N + 1) * (2 * N + 1) // 6
+    tc = 1 << N.bit_length()
+    if N + tc * s1max < 2 ** 24 and s2max < 2 ** 24:
+        dt, unit = np.float32, N + tc * s1max
+    else:
+        dt, unit, tc = _exact_dtype(s2max), s1max, 0
     w = 1 << (int(limit).bit_length() - 1)
     while True:
-        t1 = 2.0 ** int(np.ceil(np.log2(w * s1max + 1)))
-        t2 = 2.0 ** int(np.ceil(np.log2(w * s2max + 1)))
-        if ((w + 1) * t1 < _EXACT64 and (w * jmax + 1) * t2 < _EXACT64) or w == 1:
-            return w, t1, t2
+        t1 = 2.0 ** (w * unit).bit_length()
+        t0 = 2.0 ** w.bit_length()
+        if t1 * t0 * (w * (jmax - 1) + 1) <= _EXACT64 or w == 1:
+            return dt, tc, w, t1, t0
         w //= 2
 
 
@@ -132,11 +165,9 @@ def _two_level_by_n(digits: np.ndarray, g: Group) -> tuple[np.ndarray, np.ndarra
     ``U2``: over the read's active rows).
 
     The reads, sorted by ``n``, go by tiles of :data:`READ_TILE`, the columns by tiles of
-    :data:`COL_TILE`: per tile one product ``(columns, 3 reads)`` of the columns' level-1 cells (and
-    a ones column) with the reads' bits (weighted 1, ``u``, ``u^2``; the first block has each read's
-    cell offset in the ones' row), so that its first block is each pair's (read, ``c``) cell; two
-    ``bincount`` passes sum ``s1 + t1`` and ``s2 + t2 J`` per cell (the count and ``J`` packed
-    above the sums). Column-major pairs: consecutive pairs hit different cells."""
+    :data:`COL_TILE`: per tile two products ``(columns, reads)`` of the columns' level-1 cells with the
+    reads' bits weighted ``1 + tc u`` and ``u^2`` (:func:`_two_level_plan`) give each pair's (read,
+    ``c``) cell and two ``bincount`` passes the packed sums per cell."""
     N, Rz = g.rows.size, g.n.size
     u = g.u
     order = np.argsort(g.n, kind="stable")
@@ -147,61 +178,68 @@ def _two_level_by_n(digits: np.ndarray, g: Group) -> tuple[np.ndarray, np.ndarra
     nvals, first = np.unique(ns, return_index=True)
     run = np.repeat(np.arange(nvals.size), np.diff(np.r_[first, Rz]))   # each read's n (index into nvals)
     RT = min(READ_TILE, Rz)
-    dt = _exact_dtype(max(N * (N + 1) * (2 * N + 1) // 6, RT * (N + 1)))
-    D1 = np.empty((N + 1, g.cols.size), dt)                      # level-1 cells and a row of ones
-    np.equal(_cells(digits, g), 1, out=D1[:N], casting="unsafe")
-    D1[N] = 1
-    DT = D1.T                                                    # (columns, rows): BLAS reads it transposed
     width = N + 1
-    sets = []                                    # (m, column cells, J, packing) per multiplicity
+    dt, tc = _two_level_plan(N, 1, 1)[:2]
+    D1 = np.empty((N, g.cols.size), dt)                          # level-1 cells
+    np.equal(_cells(digits, g), 1, out=D1, casting="unsafe")
+    sets = []                                    # (m, column cells (columns, rows), J - 1, plan) per multiplicity
     for mv in np.unique(g.m):
         sel = np.flatnonzero(g.m == mv)
         whole = sel.size == g.m.size
-        Jm = g.J if whole else g.J[sel]
-        sets.append((float(mv), DT if whole else D1[:, sel].T, Jm) + _pack_width(N, int(Jm.max()), limit=sel.size))
+        Jm = (g.J if whole else g.J[sel]) - 1.0
+        sets.append((float(mv), D1.T if whole else D1[:, sel].T, Jm) +
+                    _two_level_plan(N, int(Jm.max()) + 1, sel.size)[2:])
     CT = max(1, min(g.cols.size, COL_TILE * READ_TILE // RT))          # few reads: wider tiles
-    Vb = np.empty(CT * 3 * RT, dt)
+    bufs = [np.empty(CT * RT, dt) for _ in range(2 if tc else 3)]
     cellb = np.empty(CT * RT, np.intp)
+    c32 = np.empty(CT * RT, np.int32)
     wb = np.empty(CT * RT, np.float64)
-    ur = np.stack([np.ones(N), u, u * u]).astype(dt)[:, :, None]   # (3, N, 1)
+    wb2 = np.empty(CT * RT, np.float64)
+    # per-row weights of the products: c + tc s1 and s2 (or c, s1, s2)
+    rw = np.stack([1 + tc * u, u * u] if tc else [np.ones(N), u, u * u]).astype(dt)[:, :, None]
     G = np.zeros((nvals.size, 6, width))
     F = np.empty((RT, 4, width))
     part = np.empty((RT, 4, width))
+    cpos = np.arange(width, dtype=np.float64)
     for r0 in range(0, Rz, RT):
         r1 = min(Rz, r0 + RT)
         Rc = r1 - r0
-        Xu = np.zeros((N + 1, 3, Rc), dt)
-        np.multiply(X[None, :, r0:r1], ur, out=Xu[:N].transpose(1, 0, 2))
-        Xu[N, 0] = np.arange(Rc) * width                         # each read's cell offset
-        Xu = Xu.reshape(N + 1, 3 * Rc)
+        Xw = np.multiply(X[None, :, r0:r1], rw, dtype=dt)           # (blocks, N, Rc)
+        off = (np.arange(Rc) * width).astype(np.int32)            # each read's cell offset
         Fc = F[:Rc]
         first_part = True
-        for mv, Dm, Jm, w, t1, t2 in sets:
+        for mv, Dm, Jm, w, t1, t0 in sets:
+            Tj = t1 * (1.0 + t0 * Jm)
             for p0 in range(0, Dm.shape[0], w):
                 p1 = min(Dm.shape[0], p0 + w)
                 a1 = a2 = None
                 for c0 in range(p0, p1, CT):
                     c1 = min(p1, c0 + CT)
                     k = (c1 - c0) * Rc
-                    V = np.matmul(Dm[c0:c1], Xu, out=Vb[:3 * k].reshape(c1 - c0, 3 * Rc))
-                    cell = cellb[:k]
-                    np.copyto(cell.reshape(c1 - c0, Rc), V[:, :Rc], casting="unsafe")
-                    wt = wb[:k]
-                    np.add(V[:, Rc:2 * Rc], t1, out=wt.reshape(c1 - c0, Rc), dtype=np.float64)
-                    b1 = np.bincount(cell, wt, minlength=Rc * width)
-                    np.add(V[:, 2 * Rc:], (Jm[c0:c1] * t2)[:, None], out=wt.reshape(c1 - c0, Rc), dtype=np.float64)
-                    b2 = np.bincount(cell, wt, minlength=Rc * width)
+                    V = [np.matmul(Dm[c0:c1], Xw[q], out=b[:k].reshape(c1 - c0, Rc)) for q, b in enumerate(bufs)]
+                    cell = c32[:k].reshape(c1 - c0, Rc)
+                    np.copyto(cell, V[0], casting="unsafe")
+                    if tc:
+                        np.bitwise_and(cell, tc - 1, out=cell)
+                    np.add(cell, off, out=cell)
+                    np.copyto(cellb[:k], c32[:k])
+                    wt = np.add(V[0] if tc else V[1], Tj[c0:c1, None], out=wb[:k].reshape(c1 - c0, Rc),
+                                dtype=np.float64)
+                    b1 = np.bincount(cellb[:k], wt.ravel(), minlength=Rc * width)
+                    np.copyto(wb2[:k], V[-1].ravel())
+                    b2 = np.bincount(cellb[:k], wb2[:k], minlength=Rc * width)
                     if a1 is None:
                         a1, a2 = b1, b2
                     else:
                         a1 += b1
                         a2 += b2
                 direct = first_part and mv == 1.0
-                _unpack(a1.reshape(Rc, width), a2.reshape(Rc, width), t1, t2, Fc if direct else part[:Rc])
+                out = Fc if direct else part[:Rc]
+                _unpack(a1.reshape(Rc, width), a2.reshape(Rc, width), t1, t0, tc, cpos, out)
                 if not direct:
                     if first_part:
                         Fc[...] = 0
-                    Fc += mv * part[:Rc]
+                    Fc += mv * out
                 first_part = False
         # sums over the reads of each n in the tile (sorted by n): 0/1 and U1, U2 weighted segment matrices
         rr = run[r0:r1] - run[r0]
@@ -217,18 +255,25 @@ def _two_level_by_n(digits: np.ndarray, g: Group) -> tuple[np.ndarray, np.ndarra
     return nvals, G
 
 
-def _unpack(a1: np.ndarray, a2: np.ndarray, t1: float, t2: float, out: np.ndarray):
-    """``out[:, 0..3]`` = count, ``J`` sum, ``s1`` sum, ``s2`` sum of the packed cell sums
-    ``a1 = s1 + t1 count``, ``a2 = s2 + t2 J`` (powers of two ``t``: exact)."""
+def _unpack(a1: np.ndarray, a2: np.ndarray, t1: float, t0: float, tc: int, c: np.ndarray, out: np.ndarray):
+    """``out[:, 0..3]`` = count ``k``, ``J`` sum, ``s1`` sum, ``s2`` sum of the (read, ``c``) cells from
+    their packed sums ``a1 = (k c + tc S1) + t1 k + t1 t0 sum(J-1)`` (``tc = 0``: ``S1``), ``a2 = S2``
+    (powers of two ``t``: exact)."""
     cnt, js, s1, s2 = (out[:, q] for q in range(4))
-    np.multiply(a1, 1.0 / t1, out=cnt)
-    np.floor(cnt, out=cnt)
-    np.multiply(a2, 1.0 / t2, out=js)
+    np.multiply(a1, 1.0 / (t1 * t0), out=js)
     np.floor(js, out=js)
-    np.multiply(cnt, -t1, out=s1)
-    s1 += a1
-    np.multiply(js, -t2, out=s2)
-    s2 += a2
+    np.multiply(js, -(t1 * t0), out=s1)
+    s1 += a1                                                       # low + t1 k
+    np.multiply(s1, 1.0 / t1, out=cnt)
+    np.floor(cnt, out=cnt)
+    np.multiply(cnt, -t1, out=s2)
+    s1 += s2                                                       # low
+    js += cnt                                                      # sum of J
+    if tc:
+        np.multiply(cnt, c, out=s2)
+        s1 -= s2
+        s1 *= 1.0 / tc
+    s2[...] = a2
 
 
 def _cells(digits: np.ndarray, g: Group) -> np.ndarray:
@@ -244,10 +289,9 @@ def two_level_sums(digits: np.ndarray, groups: list[Group], nmax: int) -> np.nda
     for g in groups:
         if g.zero_reads:
             acc[0, :2] += g.zero_reads * np.array([g.m.sum(), (g.m * g.J).sum()])
-        if not g.n.size:
-            continue
-        N = g.rows.size
-        nv, G = _two_level_by_n(digits, g)                     # (k,), (k, 6, N+1)
+    work = [g for g in groups if g.n.size]
+    for g, (nv, G) in zip(work, thread_map(lambda g: _two_level_by_n(digits, g), work)):
+        N = g.rows.size                                          # nv (k,), G (k, 6, N+1)
         nn = nv[:, None]                                         # (k, 1)
         c = np.arange(N + 1)[None, :]                            # (1, N+1)
         W, WJ, S1, S2, WU1, WU2 = np.moveaxis(G, 1, 0)
@@ -286,14 +330,15 @@ def binned_sums(digits: np.ndarray, groups: list[Group], L: int, nmax: int, max_
     """Merged-state sums ``(K, 2 + 3L)`` (``m, m J``, then per level ``m c_d``, ``m sum u``,
     ``m sum u^2``) in the order of the merged key, or None when the layer may have at most
     ``max_states`` states (nothing is merged then: use the per-pair reduction)."""
-    q = [_level_bins64(digits, g, L, nmax) if g.n.size else None for g in groups]
-    pres = []                                                  # per group: pairs per (n, q64)
-    for g, qg in zip(groups, q):
+    def bins(g):                                               # mean-level bins, pairs per (n, q64)
         p = np.zeros((nmax + 1) * 64, np.int64)
         p[0] = g.zero_reads
-        if qg is not None:
-            p += np.bincount(np.add(qg, (g.n * 64)[:, None], dtype=np.intp).ravel(), minlength=p.size)
-        pres.append(p.reshape(nmax + 1, 64))
+        if not g.n.size:
+            return None, p.reshape(nmax + 1, 64)
+        qg = _level_bins64(digits, g, L, nmax)
+        p += np.bincount(np.add(qg, (g.n * 64)[:, None], dtype=np.intp).ravel(), minlength=p.size)
+        return qg, p.reshape(nmax + 1, 64)
+    q, pres = zip(*thread_map(bins, groups))
     nq = np.argwhere(sum(pres))
     if nq.shape[0] <= max_states:
         return None
@@ -306,17 +351,19 @@ def binned_sums(digits: np.ndarray, groups: list[Group], L: int, nmax: int, max_
     binmap = np.full(na * (rb + 1), -1, np.int64)
     binmap[uniq] = np.arange(uniq.size)
     binmap = binmap.reshape(na, rb + 1)[:, :rb]
-    sums = np.zeros((uniq.size, 2 + 3 * L))
-    for g, qg, p in zip(groups, q, pres):
+
+    def group_sums(i):
+        g, qg, p = groups[i], q[i], pres[i]
+        out = np.zeros((uniq.size, 2 + 3 * L))
         if g.zero_reads:
-            sums[binmap[0, 0], :2] += g.zero_reads * np.array([g.m.sum(), g.m @ g.J])
-        if qg is None:
-            continue
-        counts = np.zeros((na, rb), np.int64)                  # pairs per bin in this group
-        np.add.at(counts, (nb_of_n[:, None], np.arange(64)[None, :] >> shift), p)
-        counts[0, 0] -= g.zero_reads
-        _binned_group(digits, g, qg >> shift, nb_of_n[g.n], counts, binmap, L, sums)
-    return sums
+            out[binmap[0, 0], :2] += g.zero_reads * np.array([g.m.sum(), g.m @ g.J])
+        if qg is not None:
+            counts = np.zeros((na, rb), np.int64)              # pairs per bin in this group
+            np.add.at(counts, (nb_of_n[:, None], np.arange(64)[None, :] >> shift), p)
+            counts[0, 0] -= g.zero_reads
+            _binned_group(digits, g, qg >> shift, nb_of_n[g.n], counts, binmap, L, out)
+        return out
+    return sum(thread_map(group_sums, range(len(groups))))
 
 
 def _binned_group(digits: np.ndarray, g: Group, qb: np.ndarray, nb: np.ndarray, counts: np.ndarray,
@@ -326,8 +373,8 @@ def _binned_group(digits: np.ndarray, g: Group, qb: np.ndarray, nb: np.ndarray, 
     active-row bin of each read; ``counts``: pairs per (active-row bin, mean-level bin).
 
     Per active-row bin, the most populated mean-level bin is what remains of the reads' totals; the
-    others come from products over the reads (:func:`_bins_by_reads`) or, when the group has few
-    reads, over the pairs (:func:`_bins_by_pairs`)."""
+    others come from products over the reads (:func:`_bins_by_reads`) or, for active-row bins with
+    few reads, over the columns (:func:`_bins_by_cols`)."""
     N = g.rows.size
     D = _cells(digits, g)
     U = np.stack([np.ones(N), g.u, g.u * g.u], 1)               # (N, 3): weights of c, sum u, sum u^2
@@ -349,10 +396,11 @@ def _binned_group(digits: np.ndarray, g: Group, qb: np.ndarray, nb: np.ndarray, 
         sums[binmap[a, j0]] += np.concatenate([[na_ * msum, na_ * mJ], np.einsum("i,iqd->qd", xa, UH).ravel()])
         if js.size > 1:
             others.append((a, js[js != j0], j0))
-    by_pairs, by_reads = [], []
+    ways = {"pairs": [], "reads": [], "cols": []}
     for o in others:
-        (by_pairs if _by_pairs(int(np.count_nonzero(nb == o[0])), o[1].size, N, L) else by_reads).append(o)
-    for chosen, way in ((by_pairs, _bins_by_pairs), (by_reads, _bins_by_reads)):
+        ways[_way(int(np.count_nonzero(nb == o[0])), o[1].size, N, L)].append(o)
+    for name, way in (("pairs", _bins_by_pairs), ("reads", _bins_by_reads), ("cols", _bins_by_cols)):
+        chosen = ways[name]
         if not chosen:
             continue
         part = way(g, D, U, qb, nb, chosen, L)                     # (B, 2 + 3L)
@@ -363,12 +411,111 @@ def _binned_group(digits: np.ndarray, g: Group, qb: np.ndarray, nb: np.ndarray, 
             k += js.size
 
 
-def _by_pairs(reads: int, bins: int, N: int, L: int) -> bool:
-    """Whether ``bins`` mean-level bins of one active-row bin holding ``reads`` reads are cheaper pair by
-    pair than by reads (costs per column in ns, fitted on two cores)."""
-    pairs = reads * (0.11 * 3 * N * (L - 1) + 2 * (3 * L + 2))
-    by_reads = 0.1 * (N + 1) * reads * bins + 1.5 * reads * bins + 0.5 * N * bins * L
-    return pairs < by_reads
+def _way(reads: int, bins: int, N: int, L: int) -> str:
+    """How the ``bins`` mean-level bins of one active-row bin holding ``reads`` reads are summed:
+    ``"pairs"`` (:func:`_bins_by_pairs`), ``"reads"`` (:func:`_bins_by_reads`) or ``"cols"``
+    (:func:`_bins_by_cols`, its one-hot levels a fixed cost per column), the cheapest by a cost per
+    column in ns (fitted on two cores)."""
+    cost = {"pairs": reads * (0.11 * 3 * N * (L - 1) + 2 * (3 * L + 2)),
+            "reads": 0.1 * (N + 1) * reads * bins + 1.5 * reads * bins + 0.5 * N * bins * L,
+            "cols": -(-bins // 3) * reads * (COLS_NS * N * (L - 1) + 2.0) + N * (L - 1)}
+    return min(cost, key=cost.get)
+
+
+#: cost per product term of :func:`_bins_by_cols` in :func:`_way` (ns)
+COLS_NS = 0.16
+
+
+def _bins_by_cols(g: Group, D, U, qb, nb, others, L: int) -> np.ndarray:
+    """Sums ``(B, 2 + 3L)`` of the bins ``others`` through products over the columns, for active-row
+    bins with few reads: per read, its pairs' bin indicators (several bins packed in one exact float,
+    ``2**(sh f)`` for the ``f``-th) times the columns' m-weighted one-hot levels 1..L-1 give, per bin,
+    row and level, the cells of the read's pairs in the bin; the read's active rows weight them with
+    ``U``. Level 0 is what the read's totals leave; pair counts and ``J`` sums come from the
+    indicators' column sums per active-row bin. Cost per pair: one product over ``N (L-1)`` outputs
+    per plane of packed bins, whatever the number of reads."""
+    N, C = g.rows.size, g.cols.size
+    B = sum(js.size for _, js, _ in others)
+    reads = np.flatnonzero(np.isin(nb, [a for a, _, _ in others]))
+    reads = reads[np.argsort(nb[reads], kind="stable")]          # grouped by active-row bin
+    R = reads.size
+    nbr = nb[reads]
+    seg = np.flatnonzero(np.r_[True, nbr[1:] != nbr[:-1]])       # first read of each active-row bin
+    seg_a = nbr[seg]
+    mmax = float(g.m.max())
+    rmax = int(np.diff(np.r_[seg, R]).max())
+    # bins per plane P and field bits sh (sh P <= 24 bits: exact float32), column chunks of cc columns
+    # (a field's count, at most cc * m or rmax, stays below 2**sh)
+    nj = max(js.size for _, js, _ in others)
+    sh = max(24 // min(nj, 24), rmax.bit_length(), int(mmax).bit_length() + 6)
+    dt, P = (np.float32, 24 // sh) if sh <= 24 else (np.float64, max(1, 53 // sh))
+    cc = int(max(1, min(C, ((1 << sh) - 1) // int(mmax))))
+    planes = -(-nj // P)
+    na, nq = int(nb.max()) + 1, int(qb.max()) + 1
+    lut = np.zeros((planes, na * nq), dt)                        # packed indicator of each (a, q) per plane
+    row = np.full((planes, na, P), B, np.intp)                   # output row of each (a, field) (B: none)
+    k = 0
+    for a, js, _ in others:
+        for i, jv in enumerate(js):
+            p, f = divmod(i, P)
+            lut[p, a * nq + jv] = 2.0 ** (sh * f)
+            row[p, a, f] = k + i
+        k += js.size
+    X = g.X[:, reads].T                                          # (R, N) bool
+    XUt = X @ U                                                  # (R, 3) the reads' totals
+    OH = np.empty((C, L - 1, N), dt)                             # one-hot levels 1..L-1 (m-weighted)
+    DT = D.T
+    for d in range(1, L):
+        np.equal(DT, d, out=OH[:, d - 1], casting="unsafe")
+    m0 = float(g.m[0]) if np.all(g.m == g.m[0]) else None       # one multiplicity: applied after the sums
+    if m0 is None:
+        OH *= g.m.astype(dt)[:, None, None]
+    OH = OH.reshape(C, (L - 1) * N)
+    mv = np.ones(C, dt) if m0 is not None else g.m.astype(dt)
+    mJ = (g.m if m0 is None else np.ones(C)) * g.J
+    mc = g.m if m0 is None else np.ones(C)
+    S = np.zeros((seg.size, R), dt)                              # reads of each active-row bin
+    S[np.cumsum(np.r_[False, nbr[1:] != nbr[:-1]]), np.arange(R)] = 1
+    Kc = np.zeros((planes, P, R, (L - 1) * N))                   # per read: its pairs' level-d cells per row
+    cnt = np.zeros((planes, P, R))                               # per read: its pairs in the bin (m-weighted)
+    segs = np.zeros((planes, P, seg.size, 2))                    # per active-row bin: pair count, J sum
+    idx = np.add(qb[reads], (nbr * nq)[:, None], dtype=np.intp)  # (R, C) (a, q) of each pair
+    scale = 2.0 ** (sh * np.arange(P))
+    for p in range(planes):
+        E = np.take(lut[p], idx)                                 # (R, C) packed indicators
+        for c0 in range(0, C, cc):
+            c1 = min(C, c0 + cc)
+            Kp = (E[:, c0:c1] @ OH[c0:c1]).astype(np.float64)   # (R, (L-1) N) packed counts
+            cp = (E[:, c0:c1] @ mv[c0:c1]).astype(np.float64)
+            colp = (S @ E[:, c0:c1]).astype(np.float64)        # (segments, cc)
+            for f in range(P - 1, -1, -1):
+                Kf = np.floor(Kp / scale[f])
+                Kp -= Kf * scale[f]
+                cf = np.floor(cp / scale[f])
+                cp -= cf * scale[f]
+                colf = np.floor(colp / scale[f])
+                colp -= colf * scale[f]
+                Kc[p, f] += Kf
+                cnt[p, f] += cf
+                segs[p, f, :, 0] += colf @ mc[c0:c1]
+                segs[p, f, :, 1] += colf @ mJ[c0:c1]
+    # per read: sums of U over its active rows' level-d cells, (planes, P, R, 3, L-1)
+    T = np.matmul(Kc.reshape(planes, P, R, L - 1, N) * X[:, None, :], U).swapaxes(-1, -2)
+    out = np.zeros((B + 1, 2 + 3 * L))
+    o = out[:, 2:].reshape(B + 1, 3, L)
+    for p in range(planes):
+        for f in range(P):
+            rr = row[p, nbr, f]                                  # (R,) output row of each read's field
+            lvl = np.zeros((R, 3, L))
+            lvl[:, :, 1:] = T[p, f]
+            lvl[:, :, 0] = cnt[p, f][:, None] * XUt - T[p, f].sum(-1)
+            np.add.at(o, rr, lvl)
+            rs = row[p, seg_a, f]
+            np.add.at(out[:, :2], rs, segs[p, f])
+    out = out[:B]
+    if m0 is not None:
+        out *= m0
+    return out
 
 
 def _bins_by_reads(g: Group, D, U, qb, nb, others, L: int, max_bytes: int = 1 << 23) -> np.ndarray:

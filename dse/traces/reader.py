@@ -189,10 +189,18 @@ def weight_digits(w: np.ndarray, weight_bits: int, cell_bits: int, path: str = "
         r, c = np.argwhere(val < 0)[0]
         raise TraceError(f"{path}: layer {layer_index + 1} weight {w[r, c]!r} at row {r + 1}, column {c + 1} is "
                          f"below -1 (outside the [-1, 1] range the reference maps onto conductances)")
-    # digits through a table of every value's digits (C % and / keep the value modulo cr**ncps)
+    # digits through a table of every value's digits (C % and / keep the value modulo cr**ncps); for
+    # 1, 2, 4 or 8 digits a table entry is one integer holding the digits' bytes (one gather, no copies
+    # per digit)
     span = cell_bits * ncps
-    table = ((np.arange(1 << span)[:, None] >> (cell_bits * np.arange(ncps - 1, -1, -1))) & (cr - 1)).astype(np.int16)
-    digits = np.take(table, val.astype(np.int64) & ((1 << span) - 1), axis=0)
+    table = ((np.arange(1 << span)[:, None] >> (cell_bits * np.arange(ncps - 1, -1, -1))) & (cr - 1))
+    mask = (1 << span) - 1
+    if ncps in (1, 2, 4, 8) and span <= 15 and (val.size == 0 or val.max() < 2 ** 15):
+        packed = np.ascontiguousarray(table.astype(np.uint8)).view(f"u{ncps}").ravel()
+        low = np.bitwise_and(np.ascontiguousarray(val).astype(np.int16), mask)
+        digits = np.take(packed, low).view(np.uint8).astype(np.int16)
+    else:
+        digits = np.take(table.astype(np.int16), val.astype(np.int64) & mask, axis=0)
     return digits.reshape(w.shape[0], w.shape[1] * ncps)
 
 
