@@ -14,7 +14,12 @@ When JAX sees several devices (GPUs, or CPU devices forced with
 ``XLA_FLAGS=--xla_force_host_platform_device_count=N``), a stage marked with :func:`batched` is
 compiled with its batch axis sharded across them (``jax.sharding``; the other arguments
 replicated): each device computes its share of the points with the same program, so results are
-identical to one device's. With one device nothing changes.
+identical to one device's. A sharded program holds collectives (a vmapped ``while_loop`` agrees
+on its stopping condition through an all-reduce each iteration), so sharded executables run one
+call at a time (:class:`Serialized`): two in flight at once, dispatched from different threads,
+could meet the devices at different collectives and deadlock XLA:CPU's rendezvous. (Splitting
+with ``jax.shard_map`` instead, collective-free, changed the last bit of some results.) With one
+device nothing changes.
 Compiled executables are kept per (stage, argument shapes and dtypes, static structure): a second
 batch with the same shapes compiles nothing (:func:`compiled_count` lets tests check it), and the
 persistent XLA cache (:mod:`dse.cache`) serves later processes.
@@ -126,6 +131,30 @@ def _shardings(fn: Callable, args) -> tuple | None:
     return tuple(split if i in positions else whole for i in range(len(args))), split
 
 
+_DISPATCH = threading.Lock()
+
+
+class Serialized:
+    """A sharded executable run one call at a time across the process: a call takes a process-wide
+    lock, dispatches and waits for its outputs. A sharded stage holds collectives (a vmapped
+    ``while_loop`` agrees on its stopping condition through an all-reduce each iteration); two
+    sharded calls in flight at once (stages dispatched from several threads, asynchronously) could
+    meet the devices at different collectives and deadlock XLA:CPU's rendezvous. Other attributes
+    are the executable's (``input_shardings``, ``out_info``, ``as_text``)."""
+
+    def __init__(self, exe):
+        self.executable = exe
+
+    def __call__(self, *args):
+        with _DISPATCH:
+            return jax.block_until_ready(self.executable(*args))
+
+    def __getattr__(self, name):
+        if name == "executable":        # not set yet (copying): no recursion
+            raise AttributeError(name)
+        return getattr(self.executable, name)
+
+
 def lower_async(name: str, fn: Callable, *args) -> cf.Future:
     """Start lowering ``jax.jit(fn)`` for arguments shaped like ``args`` (arrays or
     ``ShapeDtypeStruct``); a future of the ``Lowered`` (its ``out_info`` gives the output shapes)."""
@@ -153,11 +182,18 @@ def compile_async(name: str, fn: Callable, *args) -> cf.Future:
     with _LOCK:
         fut = _FUTURES.get(key)
         if fut is None:
-            fut = _FUTURES[key] = _pool().submit(lambda: _compile_once(low.result(), key))
+            split = _shardings(fn, jax.tree_util.tree_map(_spec, args)) is not None
+            fut = _FUTURES[key] = _pool().submit(lambda: _compile_once(low.result(), key, split))
     return fut
 
 
-def _compile_once(lowered, key: tuple):
+def _compile_once(lowered, key: tuple, split: bool = False):
+    """:func:`_compile` of ``lowered``, wrapped in :class:`Serialized` when ``split`` (sharded)."""
+    exe = _compile(lowered, key)
+    return Serialized(exe) if split else exe
+
+
+def _compile(lowered, key: tuple):
     """``lowered`` compiled with the exactness options. With the persistent cache on, processes sharing
     it (Dask workers, several ``dse run``) take turns per stage (an exclusive lock file beside the
     cache): the first compiles and stores the executable, the others then load it instead of
