@@ -15,20 +15,123 @@ call's points are one row gather), per-point inputs computed for each call's poi
 """
 from __future__ import annotations
 
+import collections
+import concurrent.futures as cf
 import dataclasses
 import functools
+import os
+import re
+import threading
 from typing import Any, Callable, Sequence
 
 import jax
 import numpy as np
 
+from dse import cache
 from dse import compile as C
+from dse.exact import COMPILER_OPTIONS as EXACT_OPTIONS
 from dse.pytree import Packing
 
 #: points per compiled call of the performance stage (points are grouped by structural key)
 PERF_BATCH = 128
 #: distinct column parameters per compiled call of the column stage
 COLUMN_BATCH = 32
+
+
+_STAGES: dict = {}
+_STAGES_LOCK = threading.Lock()
+#: stages loaded whole from the executable store (:func:`dse.cache.load_executable`), by name
+LOADED: collections.Counter = collections.Counter()
+
+
+#: stages compiled by this process through the executable store, by name
+COMPILED: collections.Counter = collections.Counter()
+_HERE = threading.local()
+
+
+def _stage_key(name: str, fn: Callable, args) -> tuple:
+    """The stage's name, static configuration and argument structure and shapes, as text that is the
+    same in every process (functions named without their addresses)."""
+    leaves, tree = jax.tree_util.tree_flatten(args)
+    shapes = tuple((tuple(getattr(x, "shape", ())), str(getattr(x, "dtype", type(x).__name__))) for x in leaves)
+    return name, _ADDRESS.sub("", repr(getattr(fn, "dse_key", None))), _ADDRESS.sub("", str(tree)), shapes
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def compile_stage(name: str, fn: Callable, *args) -> cf.Future:
+    """A future of the stage ``jax.jit(fn)`` compiled for arguments shaped like ``args``: loaded whole
+    from the executable store when this source compiled it before (no tracing, no lowering), else
+    compiled (:func:`dse.compile.compile_async`) and stored."""
+    key = _stage_key(name, fn, args)
+    with _STAGES_LOCK:
+        fut = _STAGES.get(key)
+        if fut is None:
+            fut = _STAGES[key] = C.on_big_stack_async(_load_or_compile, key, name, fn, args)
+    return fut
+
+
+def _load_or_compile(key, name, fn, args):
+    exe = cache.load_executable(key)
+    if exe is None and not cache.keeps_executables():
+        return C.compile_async(name, fn, *args).result()
+    if exe is None:
+        with cache.executable_turn(key):        # processes sharing the cache: one compiles, the others load
+            exe = cache.load_executable(key)
+            if exe is None:
+                exe, fresh = _compile_here(name, fn, args)
+                if fresh:
+                    cache.store_executable(key, exe)
+                COMPILED[name] += 1
+                return exe
+    LOADED[name] += 1
+    return exe
+
+
+def _compile_here(name: str, fn: Callable, args):
+    """The stage compiled on this thread with the exactness options, and whether XLA compiled it
+    here. An executable read from JAX's persistent cache, serialized again, lacks its code and fails
+    when called (jaxlib 0.10, XLA:CPU), so it must not be stored: then the stage is compiled once
+    more under a GPU-only option that XLA:CPU ignores, set to a value of this compilation, so that
+    JAX's cache does not serve it."""
+    _listen()
+    low = C.lower_async(name, fn, *args).result()
+    _HERE.hit = False
+    exe = low.compile(EXACT_OPTIONS)
+    if not _HERE.hit:
+        return exe, True
+    _HERE.hit = False
+    nonce = int.from_bytes(os.urandom(4), "little") % (1 << 30) + 2
+    fresh = low.compile(dict(EXACT_OPTIONS, xla_gpu_force_compilation_parallelism=nonce))
+    return (fresh, True) if not _HERE.hit else (exe, False)
+
+
+@functools.lru_cache(maxsize=1)
+def _listen() -> None:
+    def on_event(event: str, **kwargs) -> None:
+        if event == "/jax/compilation_cache/cache_hits":     # reported on the compiling thread
+            _HERE.hit = True
+
+    jax.monitoring.register_event_listener(on_event)
+
+
+def stage_out_info(name: str, fn: Callable, *args):
+    """The output shapes of the stage (from the stored executable when there is one, without waiting
+    for it to load; else from lowering it)."""
+    info = cache.executable_out_info(_stage_key(name, fn, args))
+    return C.lower_async(name, fn, *args).result().out_info if info is None else info
+
+
+def stage_count(name: str | None = None) -> int:
+    """How many stages (of ``name``, or all) this process has compiled or loaded."""
+    with _STAGES_LOCK:
+        return sum(1 for k in _STAGES if name is None or k[0] == name)
+
+
+def compiled_stage(name: str, fn: Callable, *args):
+    """:func:`compile_stage`'s executable (waits for it)."""
+    return compile_stage(name, fn, *args).result()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,7 +243,7 @@ def column_fn():
 
 def floorplans(layers: tuple[tuple[int, ...], ...], encoded):
     """The floorplans of a batch of encoded points (compiled for the batch's shape)."""
-    return C.compiled(f"layout {layers}", layout_fn(layers), encoded)(encoded)
+    return compiled_stage(f"layout {layers}", layout_fn(layers), encoded)(encoded)
 
 
 class Executables:
@@ -152,7 +255,7 @@ class Executables:
 
     def __init__(self, encoded, fp, num_layers):
         self._args = (encoded, fp, num_layers)
-        self._sub = C.compile_async("subarray", subarray_fn(), encoded)
+        self._sub = compile_stage("subarray", subarray_fn(), encoded)
         self._hw = C.on_big_stack_async(self._compile_hardware)
         self._perf = self._col = None
 
@@ -160,17 +263,18 @@ class Executables:
         """Arguments (or their shapes) of the area stage: its subarray input is the subarray stage's
         output, shaped as lowering that stage says."""
         encoded, fp, num_layers = self._args
-        sub = C.lower_async("subarray", subarray_fn(), encoded).result().out_info
+        sub = stage_out_info("subarray", subarray_fn(), encoded)
         return encoded, fp, sub, num_layers
 
     def _compile_hardware(self):
         args = self._hardware_args()
-        self._sub.result()      # one compilation at a time beside the trace reduction
-        return C.compile_async("hardware", hardware_fn(), *args).result()
+        if not cache.has_executable(_stage_key("hardware", hardware_fn(), args)):
+            self._sub.result()      # one compilation at a time beside the trace reduction (loads overlap)
+        return compile_stage("hardware", hardware_fn(), *args).result()
 
     def hardware_states(self):
         """The shapes of the area stage's module states (its second output)."""
-        return C.lower_async("hardware", hardware_fn(), *self._hardware_args()).result().out_info[1]
+        return stage_out_info("hardware", hardware_fn(), *self._hardware_args())[1]
 
     def start_performance(self, template: Callable) -> None:
         """Compile the performance stage for inputs shaped like ``template(states)`` (a
@@ -183,15 +287,15 @@ class Executables:
             rows = {k: jax.ShapeDtypeStruct((pb,) + tuple(v.spec.shape), v.spec.dtype) for k, v in by_rows.items()}
             spec = {k: v.values[0] if isinstance(v, ByKey) else v for k, v in shared.items()}
             fn = performance_fn(packing, tuple(by_rows), tuple(shared))
-            exe = C.compile_async("performance", fn, jax.ShapeDtypeStruct((pb, packing.width), np.float64), rows,
-                                  spec).result()
+            exe = compile_stage("performance", fn, jax.ShapeDtypeStruct((pb, packing.width), np.float64), rows,
+                                spec).result()
             return PerformanceCall(exe, packing, tuple(packed), tuple(by_rows), tuple(shared))
         self._perf = C.on_big_stack_async(job)
 
     def start_columns(self, tables, num_params: int) -> None:
         """Compile the column-conductance stage for tables shaped like ``tables``."""
         spec = [jax.ShapeDtypeStruct((COLUMN_BATCH,), np.float64)] * num_params
-        self._col = C.compile_async("columns", column_fn(), tables, *spec)
+        self._col = compile_stage("columns", column_fn(), tables, *spec)
 
     def subarray(self):
         return self._sub.result()

@@ -5,6 +5,8 @@ groups (:class:`Plan`); and where every input of the performance stage comes fro
 """
 from __future__ import annotations
 
+import os
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -50,12 +52,71 @@ def key_tables(net: Network, traces, keys, progress=None) -> list:
     from dse import traces as T
     from dse.chip.layer_tables import layer_tables
 
+    folder = _tables_folder(net, traces)
     out = []
     for i, key in enumerate(keys):
         if progress is not None:
             progress("traces", f"key {i + 1} of {len(keys)} (read, reduced and cached once)")
-        out.append(layer_tables(net, [T.layer_stats(traces, net, l, k) for l, k in enumerate(key)]))
+        tables = _load_tables(folder, key)
+        if tables is None:
+            tables = layer_tables(net, [T.layer_stats(traces, net, l, k) for l, k in enumerate(key)])
+            _store_tables(folder, key, tables)
+        out.append(tables)
     return out
+
+
+def _tables_folder(net: Network, traces) -> str | None:
+    """Where the network's tables per key are kept on disk for these traces (their contents' hashes
+    or the synthetic model) and this source (:func:`dse.cache.source_fingerprint`), or None."""
+    import dataclasses
+    import hashlib
+
+    from dse import cache
+    from dse import traces as T
+
+    base = cache.cache_dir("tables", create=False)
+    if base is None:
+        return None
+    if traces is None:
+        ident = ("synthetic", dataclasses.astuple(T.SyntheticModel()))
+    else:
+        ident = tuple(T.file_digest(p) for l in range(len(net.layers)) for p in T.trace_paths(traces, l))
+    h = hashlib.blake2b(repr((cache.source_fingerprint(), ident, [l.as_tuple() for l in net.layers])).encode(),
+                        digest_size=16)
+    return os.path.join(base, h.hexdigest())
+
+
+def _table_path(folder: str, key) -> str:
+    import hashlib
+
+    return os.path.join(folder, hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest() + ".npz")
+
+
+def _load_tables(folder: str | None, key):
+    """The tables kept under ``key``, or None."""
+    from dse.chip.layer_tables import LayerTables
+
+    path = None if folder is None else _table_path(folder, key)
+    if path is None or not os.path.isfile(path):
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return LayerTables(**{k: z[k] for k in z.files})
+    except Exception:  # noqa: BLE001  (a stale or corrupt file: build them again)
+        return None
+
+
+def _store_tables(folder: str | None, key, tables) -> None:
+    """Keep ``tables`` under ``key`` (atomically; errors leave the cache as it was)."""
+    from dse.files import atomic_path
+
+    if folder is None:
+        return
+    try:
+        with atomic_path(_table_path(folder, key)) as tmp, open(tmp, "wb") as f:
+            np.savez(f, **tables.arrays())
+    except OSError:
+        pass
 
 
 class ColumnConductances:
@@ -142,11 +203,10 @@ class Plan:
     @property
     def prm(self):
         if self._prm is None:
-            from dse import compile as C
             from dse.tech.params import make_params
 
             # compiled (and cached on disk) rather than run op by op: bit for bit the same values
-            self._prm = C.compiled("params", make_params, self.encoded)(self.encoded)
+            self._prm = X.compiled_stage("params", make_params, self.encoded)(self.encoded)
         return self._prm
 
     def chunk(self, rows: np.ndarray):

@@ -52,24 +52,24 @@ def test_area_breakdown_is_consistent():
 
 def test_second_batch_compiles_nothing():
     """Chunks of one evaluation (a sweep's group) share every compiled stage."""
-    from dse import compile as C
+    from dse import executables as X
     ev = E.Evaluation(load_network("vgg8"), encode(POINTS), batch_size=2)
     first = ev.run(0, 2)
-    before = C.compiled_count()
+    before = X.stage_count()
     rest = ev.run(2, 6)
-    assert C.compiled_count() == before
-    assert C.compiled_count("hardware") >= 1 and C.compiled_count("performance") >= 1
+    assert X.stage_count() == before        # stages compiled or loaded from the executable store
+    assert X.stage_count("hardware") >= 1 and X.stage_count("performance") >= 1
     assert np.isfinite(first["latency"]).all() and np.isfinite(rest["tops_per_w"][[1, 2]]).all()
 
 
 def test_networks_share_the_hardware_compilation(tmp_path):
     small = tmp_path / "small.csv"
     small.write_text("16,16,3,3,3,32,0,1\n8,8,32,3,3,64,1,1\n1,1,1024,1,1,10,0,1\n")
-    from dse import compile as C
+    from dse import executables as X
     E.run_model(load_network("vgg8"), encode(POINTS[:1]))
-    n = C.compiled_count("hardware")
+    n = X.stage_count("hardware")
     ds = dse.evaluate(str(small), POINTS[:1])
-    assert C.compiled_count("hardware") == n  # 3 and 8 layers share the 8-layer bucket
+    assert X.stage_count("hardware") == n  # 3 and 8 layers share the 8-layer bucket
     assert ds.sizes["layer"] == 3 and np.isfinite(ds["area"].values[0])
 
 
