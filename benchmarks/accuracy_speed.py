@@ -9,7 +9,8 @@ Points differ in the vectorizable knobs (adc_bits, on_off, seed; digits: sigma 0
 :class:`dse.accuracy.Evaluator` does (the physical model's ADC ranges calibrated once per point,
 then every batch classified). Each model (``--model``: neurosim, physical or both) runs in a child
 process, which reports its peak resident memory (``ru_maxrss``). The last line is ``accuracy: N points/min`` (the
-default model, neurosim).
+default model, neurosim). The evaluation's process CPU time and the load average are printed with it:
+on a shared machine the wall-clock figure depends on what else runs.
 """
 from __future__ import annotations
 
@@ -77,11 +78,12 @@ def child(a) -> dict:
     for st, dps in groups.items():             # compile: one point batch, every batch shape
         evaluate(st, dps[:1], len(x) if len(x) % a.batch else a.batch)
     compile_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for st, dps in groups.items():
         evaluate(st, dps, len(x))
-    run_s = time.perf_counter() - t0
+    run_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     return {"device": f"{dev.platform} ({dev.device_kind})", "what": what, "compile_s": compile_s, "run_s": run_s,
+            "cpu_s": cpu_s, "load": os.getloadavg()[0],
             "groups": len(groups), "peak_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20}
 
 
@@ -119,7 +121,8 @@ def main():
         rate = a.points / r["run_s"] * 60
         print(f"{model}: device {r['device']}; {r['what']}; {a.points} design points ({r['groups']} compiled "
               f"group(s)), {a.point_batch} vmapped at a time, {a.batch} images per call; compile "
-              f"{r['compile_s']:.1f} s; evaluation {r['run_s']:.1f} s; {rate:.1f} points/min; peak memory "
+              f"{r['compile_s']:.1f} s; evaluation {r['run_s']:.1f} s ({r['cpu_s']:.1f} s of CPU, load average "
+              f"{r['load']:.1f} on {os.cpu_count()} cores); {rate:.1f} points/min; peak memory "
               f"{peak:.2f} GiB")
         last = rate if model == "neurosim" or last is None else last
     print(f"accuracy: {last:.1f} points/min")

@@ -174,3 +174,116 @@ def test_digits_cnn_both_models_ideal_adc():
     acc = ev.accuracy([dict(base, accuracy_model="neurosim"), dict(base, accuracy_model="physical")])
     assert len(ev.y) == 359
     assert acc[0] >= 0.95 and acc[1] >= 0.95, acc
+
+
+def _loop_layer(x, w, st, dp, key, kernel, stride, pad):
+    """The layer as first written (before the speed-up of issue 17): one kernel position, bit plane
+    and digit at a time, column sums added in float64, ADC quotients in float64."""
+    def div64(a, b):
+        return (a.astype(jnp.float64) / jnp.asarray(b).astype(jnp.float64)).astype(jnp.float32)
+
+    def adc64(v, axes):
+        lo = jnp.min(v, axis=axes, keepdims=True)
+        delta = jnp.max(v, axis=axes, keepdims=True) - lo
+        step = delta * dp["adc_step"]
+        idx = jnp.clip(jnp.floor(div64(v - lo, jnp.where(delta > 0, step, 1.0))), 0.0, dp["adc_top"])
+        return jnp.where(delta > 0, idx * step + lo, v)
+
+    dense = x.ndim == 2
+    if dense:
+        x, w = x[:, None, None, :], w[None, None]
+    n, h, wd, c = x.shape
+    o = w.shape[-1]
+    ho, wo = (h + 2 * pad - kernel) // stride + 1, (wd + 2 * pad - kernel) // stride + 1
+    xpad = jnp.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    nblk, rows = neurosim._blocks(c, st.subarray)
+    partial = not (kernel == 1 and nblk * rows == c and nblk == 1)
+    codes_all = neurosim.weight_codes(w[:, :, :nblk * rows, :], st.weight_bits).reshape(kernel * kernel, nblk, rows, o)
+    L, scale = float(2 ** st.cell_bits), neurosim._digit_scales(st)
+    out = jnp.zeros((n * ho * wo, o), jnp.float32)
+    for p in range(kernel * kernel):
+        i, j = p // kernel, p % kernel
+        win = xpad[:, i:i + stride * (ho - 1) + 1:stride, j:j + stride * (wo - 1) + 1:stride, :nblk * rows]
+        q = neurosim.input_codes(win.reshape(n * ho * wo, nblk, rows), st.input_bits)
+        acc = jnp.zeros((n * ho * wo, o), jnp.float32)
+        for z in range(st.input_bits):
+            xb = neurosim.input_bit(q, z)                                        # (M, S, rows)
+            kz = jax.random.fold_in(jax.random.fold_in(key, p), z)
+            qd = jnp.transpose(adc64(dp["dummy"] * jnp.sum(xb, axis=-1), (0,)))[..., None]
+            out_p, out_d, codes = 0.0, 0.0, codes_all[p]
+            for k in range(st.weight_bits // st.cell_bits):
+                kk = jax.random.fold_in(kz, k)
+                d = neurosim.retention(jnp.fmod(codes, L), dp, jax.random.fold_in(kk, 1), partial, st.rand_drift)
+                codes = jnp.round((codes - d) / L)
+                g = neurosim._conductance(d, dp, jax.random.fold_in(kk, 0), st.noisy)
+                if st.noisy:
+                    col = jnp.einsum("msr,sro->smo", xb, g, precision=neurosim.HIGHEST)
+                elif st.g_exact:
+                    s1 = jnp.einsum("msr,sro->smo", xb, d, precision=neurosim.HIGHEST)
+                    col = dp["gain"] * s1 + dp["g_off"] * jnp.transpose(jnp.sum(xb, axis=-1))[..., None]
+                else:
+                    quantum = 2.0 ** (st.cell_bits - 12)
+                    hi = jnp.round(g / quantum) * quantum
+                    s_hi = jnp.einsum("msr,sro->smo", xb, hi, precision=neurosim.HIGHEST)
+                    s_lo = jnp.einsum("msr,sro->smo", xb, g - hi, precision=neurosim.HIGHEST)
+                    col = (s_hi.astype(jnp.float64) + s_lo.astype(jnp.float64)).astype(jnp.float32)
+                out_p = out_p + div64(adc64(col, (1, 2)) * scale[k] * 2.0, dp["gain"])
+                out_d = out_d + div64(qd * scale[k] * 2.0, dp["gain"])
+            diff = out_p - out_d
+            y = diff[0]
+            for s in range(1, diff.shape[0]):
+                y = y + diff[s]
+            acc = acc + y * 2.0 ** z
+        out = out + acc / float(2 ** st.input_bits)
+    y = out / float(2 ** st.weight_bits)
+    return y.reshape(n, o) if dense else y.reshape(n, ho, wo, o)
+
+
+@pytest.mark.parametrize("layer", ["conv8", "conv8s2", "dense"])
+def test_layer_bit_equal_to_straightforward_loops(ref, layer):
+    """The layer (digits cut once per position, planes laid out per subarray, one contraction for
+    the coarse and fine sums, float32 quotients) gives bit for bit the outputs of the straightforward
+    loops over positions, bit planes and digits with float64 sums and quotients, in every column-sum
+    path: exact conductances, inexact ones, fixed and random retention drift (variation: to float32
+    rounding, the reference running eagerly; compiled, the two agreed bit for bit on the digits CNN)."""
+    z, meta = ref
+    kind, cin, cout, k, stride, pad, hw = meta["layers"][layer]
+    x = jnp.asarray(z[f"x_{layer}_4_6"] / 32.0, jnp.float32)           # 4-bit weights, 6-bit inputs
+    w = jnp.asarray(z[f"w_{layer}_4_6"] / 8.0, jnp.float32)
+    if kind == "conv":
+        x, w = jnp.transpose(x, (0, 2, 3, 1)), jnp.transpose(w, (2, 3, 1, 0))
+    else:
+        w = jnp.transpose(w)
+    base = dict(accuracy_model="neurosim", memcell="rram", subarray=128, adc_bits=4, weight_bits=4, input_bits=6)
+    drift = dict(drift_time=100.0, drift_nu=0.1)
+    points = [dict(base, cell_bits=2, parallel_read=4, on_off=16.0),
+              dict(base, cell_bits=1, parallel_read=8, on_off=17.0, adc_bits=3),
+              dict(base, cell_bits=3, parallel_read=128, on_off=100.0, adc_bits=6),
+              dict(base, cell_bits=2, parallel_read=8, on_off=10.0, sigma=0.1, seed=3),
+              dict(base, cell_bits=2, parallel_read=4, on_off=10.0, drift="target", drift_target=0.3, **drift),
+              dict(base, cell_bits=2, parallel_read=8, on_off=10.0, drift="random", seed=2, **drift)]
+    seen = set()
+    for pt in points:
+        st, dp = _dp(pt)
+        seen.add((st.g_exact, st.noisy, st.drift, st.rand_drift))
+        key = jax.random.PRNGKey(5)
+        fast = jax.jit(lambda x, w, dp: neurosim.layer(x, w, st, dp, key, kernel=k, stride=stride, pad=pad))(x, w, dp)
+        slow = _loop_layer(x, w, st, dp, key, k, stride, pad)                  # eager: nothing to compile
+        if st.noisy:      # float32 sums of random conductances: eager and compiled dots may round apart
+            assert np.allclose(np.asarray(fast), np.asarray(slow), rtol=1e-5, atol=1e-6), pt
+        else:
+            assert np.array_equal(np.asarray(fast), np.asarray(slow)), pt
+        assert np.abs(np.asarray(fast)).max() > 0
+    assert len(seen) == 5
+
+
+def test_div_is_the_ieee_float32_quotient():
+    """neurosim.div under jit, with a broadcast divisor (which XLA would turn into a multiplication by
+    the reciprocal): the correctly rounded float32 quotient, as numpy computes it."""
+    rng = np.random.default_rng(0)
+    a = rng.uniform(-100, 100, (64, 257)).astype(np.float32)
+    b = rng.uniform(0.1, 3.0, (64, 1)).astype(np.float32)
+    want = a / b
+    got = np.asarray(jax.jit(neurosim.div)(jnp.asarray(a), jnp.asarray(b)))
+    assert np.array_equal(got, want)
+    assert not np.array_equal(a * (np.float32(1) / b), want)       # a reciprocal would differ somewhere
