@@ -34,8 +34,9 @@ def cmd_run(args) -> int:
     except SweepError as e:
         return _fail(str(e))
     n_eval = int((~sweep.excluded).sum())
-    print(f"dse run: {args.sweep}: {len(sweep.points)} points ({n_eval} to evaluate) on {sweep.network.name} "
-          f"-> {sweep.output}", file=sys.stderr)
+    if not args.quiet:
+        print(f"dse run: {args.sweep}: {len(sweep.points)} points ({n_eval} to evaluate) on {sweep.network.name} "
+              f"-> {sweep.output}", file=sys.stderr)
     try:
         with _cluster(args) as cluster:
             ds, seconds = run_sweep(sweep, force=args.force, progress=not args.quiet, cluster=cluster)
