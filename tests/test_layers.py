@@ -19,9 +19,10 @@ PKG = ROOT / "dse"
 
 #: lowest first; units of one tier are independent of each other
 TIERS: list[tuple[str, ...]] = [
-    # neutral helpers: pytrees, exact arithmetic, units, files, caches, status codes, metric and
+    ("dse.files",),                             # reading and writing files (no dse imports)
+    # neutral helpers: pytrees, exact arithmetic, units, caches, status codes, metric and
     # network descriptions, quantizers, Pareto fronts
-    ("dse.pytree", "dse.exact", "dse.units", "dse.files", "dse.cache", "dse.status", "dse.metrics",
+    ("dse.pytree", "dse.exact", "dse.units", "dse.cache", "dse.status", "dse.metrics",
      "dse.network", "dse.quant", "dse.pareto", "dse.adc_registry"),
     ("dse.design",),                            # the knob schema and encoding
     # technology; workload traces; files users write and read (results, sweep and study files)
